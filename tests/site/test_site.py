@@ -1,0 +1,61 @@
+"""The site as readers get it: both languages, same structure, within budget, nothing from other hosts.
+
+Builds the whole site (tools/build.py, strict) into a temporary directory once for this module.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tools.build import build
+from tools.checks import LANGUAGES, _parse, site_problems, source_problems
+from tools.notebooks import all_notebooks
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    site = tmp_path_factory.mktemp("site")
+    build(site)
+    return site
+
+
+def test_sources_have_both_languages_and_the_same_structure() -> None:
+    problems = source_problems(DOCS)
+    assert not problems, "\n".join(problems)
+
+
+def test_built_site_passes_every_page_check(site: Path) -> None:
+    problems = site_problems(site, DOCS)
+    assert not problems, "\n".join(problems)
+
+
+def test_every_page_is_built_in_both_languages_with_a_404(site: Path) -> None:
+    pages = sorted(p.relative_to(DOCS / "ko").with_suffix("").as_posix() for p in (DOCS / "ko").rglob("*.md"))
+    assert "index" in pages
+    for lang, prefix in LANGUAGES.items():
+        assert (site / prefix / "404.html").is_file(), f"no 404 page for {lang}"
+        for page in pages:
+            built = site / prefix / ("index.html" if page == "index" else f"{page.removesuffix('/index')}/index.html")
+            assert built.is_file(), f"{page} not built for {lang}: {built}"
+
+
+def test_language_switch_stays_on_the_same_page(site: Path) -> None:
+    for file in sorted(site.rglob("index.html")):
+        rel = file.relative_to(site).as_posix()
+        path = "/" + rel.removeprefix("en/").removesuffix("index.html")
+        expected = {lang: "/" + prefix + path.lstrip("/") for lang, prefix in LANGUAGES.items()}
+        assert _parse(file).hreflang == expected, f"site/{rel}"
+
+
+def test_every_notebook_is_offered_for_download_in_both_languages(site: Path) -> None:
+    notebooks = all_notebooks()
+    assert notebooks, "no notebooks in notebooks/"
+    for notebook in notebooks:
+        for prefix in LANGUAGES.values():
+            copy = site / prefix / "notebooks" / notebook.name
+            assert copy.is_file() and copy.read_bytes() == notebook.read_bytes(), f"{copy} missing or stale"

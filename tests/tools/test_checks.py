@@ -1,0 +1,142 @@
+"""The checks themselves can fail: each one, fed a broken input, names the file and the problem."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from mkdocs.exceptions import PluginError
+
+from hooks import notebook_cells
+from tools.checks import site_problems, source_problems
+from tools.notebooks import problems
+
+PAGE = "# T { #t }\n\n## 하나 { #one }\n\n{{ cell(\"demo\", \"step\") }}\n\n```python\n--8<-- \"snippets/x.py:a\"\n```\n"
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def docs_with(tmp_path: Path, ko: str, en: str | None) -> Path:
+    write(tmp_path / "ko/page.md", ko)
+    if en is not None:
+        write(tmp_path / "en/page.md", en)
+    else:
+        (tmp_path / "en").mkdir()
+    return tmp_path
+
+
+def test_identical_structure_passes(tmp_path: Path) -> None:
+    assert source_problems(docs_with(tmp_path, PAGE, PAGE.replace("하나", "One"))) == []
+
+
+@pytest.mark.parametrize(
+    ("en", "expected"),
+    [
+        (None, "docs/ko/page.md: no docs/en/page.md"),
+        (PAGE.replace("{ #one }", "{ #uno }"), "headings differ"),
+        (PAGE.replace("## 하나 { #one }", "## One"), "docs/en/page.md:3: heading without an explicit id"),
+        (PAGE.replace('"step"', '"other"'), "embeds differ"),
+        (PAGE.replace("x.py:a", "x.py:b"), "includes differ"),
+    ],
+)
+def test_source_differences_are_named(tmp_path: Path, en: str | None, expected: str) -> None:
+    found = source_problems(docs_with(tmp_path, PAGE, en))
+    assert any(expected in p for p in found), found
+
+
+def test_headings_inside_code_fences_are_not_headings(tmp_path: Path) -> None:
+    page = PAGE + "\n```bash\n# a shell comment\n```\n"
+    assert source_problems(docs_with(tmp_path, page, page)) == []
+
+
+def html(lang: str, body: str = "", head: str = "") -> str:
+    alternates = '<link rel="alternate" hreflang="ko" href="/"><link rel="alternate" hreflang="en" href="/en/">'
+    return f'<!doctype html><html lang="{lang}"><head>{alternates}{head}</head><body>{body}</body></html>'
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "expected"),
+    [
+        ("index.html", html("en"), 'site/index.html: <html lang="en">, expected "ko"'),
+        ("index.html", html("ko", head='<script src="https://cdn.example/x.js"></script>'), "request another host"),
+        ("index.html", html("ko", head='<link rel="stylesheet" href="//fonts.example/css">'), "request another host"),
+        ("index.html", html("ko", body='<a href="missing/">x</a>'), "points to a missing file"),
+        ("index.html", html("ko", body='<a href="#nowhere">x</a>'), "missing anchor #nowhere"),
+        ("index.html", html("ko", body="x" * 70_000), "over the 61440-byte budget"),
+        ("index.html", html("ko", body='{{ cell("a", "b") }}'), "unprocessed"),
+        ("assets/x.css", "@font-face { src: url(https://fonts.example/f.woff2) }", "site/assets/x.css: loads https://fonts.example"),
+    ],
+)
+def test_site_problems_are_named(tmp_path: Path, file: str, text: str, expected: str) -> None:
+    write(tmp_path / "index.html", html("ko", body='<h2 id="ok">ok</h2><a href="#ok">ok</a><a href="https://www.rfc-editor.org/">rfc</a>'))
+    write(tmp_path / "en/index.html", html("en"))
+    assert site_problems(tmp_path) == []
+    write(tmp_path / file, text)
+    found = site_problems(tmp_path)
+    assert any(expected in p for p in found), found
+
+
+def notebook(tmp_path: Path, **cell) -> Path:
+    base = {"cell_type": "code", "execution_count": 1, "id": "c1", "metadata": {"tags": ["step"]}, "outputs": [], "source": ["print(1)"]}
+    nb = {"cells": [base | cell], "metadata": {"kernelspec": {"name": "python3"}}, "nbformat": 4, "nbformat_minor": 5}
+    return write(tmp_path / "demo.ipynb", json.dumps(nb))
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ({"execution_count": None}, "no execution count"),
+        ({"execution_count": 3}, "execution count 3, expected 1"),
+        ({"metadata": {"tags": ["step"], "execution": {"iopub.status.busy": "2026"}}}, "volatile metadata 'execution'"),
+        ({"metadata": {}}, "without a tag"),
+        ({"outputs": [{"output_type": "error", "ename": "ValueError", "evalue": "", "traceback": []}]}, "is an error (ValueError)"),
+        ({"outputs": [{"output_type": "stream", "name": "stderr", "text": ["warn"]}]}, "has stderr"),
+    ],
+)
+def test_notebook_problems_are_named(tmp_path: Path, cell: dict, expected: str) -> None:
+    assert problems(notebook(tmp_path)) == []
+    found = problems(notebook(tmp_path, **cell))
+    assert any(expected in p and "demo.ipynb cell 0" in p for p in found), found
+
+
+def page_config(tmp_path: Path) -> SimpleNamespace:
+    (tmp_path / "notebooks").mkdir(exist_ok=True)
+    return SimpleNamespace(config_file_path=str(tmp_path / "mkdocs.yml"), docs_dir=str(tmp_path / "docs/ko"), extra={"notebook_labels": {"output": "출력", "download": "노트북:"}})
+
+
+def embed(tmp_path: Path, line: str, **cell) -> str:
+    nb = notebook(tmp_path / "notebooks", **cell)
+    nb.rename(tmp_path / "notebooks/demo.ipynb")
+    page = SimpleNamespace(url="page/", file=SimpleNamespace(src_uri="page.md"))
+    return notebook_cells.on_page_markdown(f"text\n\n{line}\n", page=page, config=page_config(tmp_path), files=None)
+
+
+def test_embed_renders_code_output_and_download_link(tmp_path: Path) -> None:
+    out = [{"output_type": "stream", "name": "stdout", "text": ["1\n"]}]
+    md = embed(tmp_path, '{{ cell("demo", "step") }}', outputs=out)
+    assert '<div class="nb-cell" data-notebook="demo" data-tag="step" markdown>' in md
+    assert "```python\nprint(1)\n```" in md and '```text title="출력"\n1\n```' in md
+    assert 'href="../notebooks/demo.ipynb"' in md
+
+
+@pytest.mark.parametrize(
+    ("line", "cell", "expected"),
+    [
+        ('{{ cell("nope", "step") }}', {}, "docs/ko/page.md:3: notebook nope.ipynb does not exist"),
+        ('{{ cell("demo", "nope") }}', {}, "expected one cell tagged 'nope', found 0"),
+        ('{{ cell("demo", "step") }}', {"execution_count": None}, "has never run"),
+        ('{{ cell("demo", "step") }}', {"outputs": [{"output_type": "error", "ename": "OSError"}]}, "is an error (OSError)"),
+        ('{{ cell("demo", "step") }}', {"outputs": [{"output_type": "display_data", "data": {"image/png": "x"}}]}, "cannot be shown as text"),
+        ("{{ cell('demo', 'step') }}", {}, "malformed embed"),
+    ],
+)
+def test_embed_failures_fail_the_build_naming_the_page(tmp_path: Path, line: str, cell: dict, expected: str) -> None:
+    with pytest.raises(PluginError, match="docs/ko/page.md:3") as error:
+        embed(tmp_path, line, **cell)
+    assert expected.split(": ", 1)[-1] in str(error.value)

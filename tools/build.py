@@ -1,0 +1,32 @@
+"""Build the whole site: Korean at SITE_DIR/, English at SITE_DIR/en/ (one MkDocs build per language).
+
+    python tools/build.py SITE_DIR
+
+Korean first: its build empties SITE_DIR, then English writes SITE_DIR/en. Both builds are strict, so a
+broken link, anchor, snippet path or notebook embed fails here, naming the page.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = (("mkdocs.yml", ""), ("mkdocs.en.yml", "en"))
+
+
+def build(site_dir: Path) -> None:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    for config, sub in LANGUAGES:
+        cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-f", config, "-d", str(site_dir / sub)]
+        result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+        if result.returncode:
+            raise SystemExit(f"mkdocs build -f {config} failed:\n{result.stdout}{result.stderr}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        raise SystemExit(__doc__)
+    build(Path(sys.argv[1]).resolve())

@@ -1,0 +1,182 @@
+"""Checks over the page sources (docs/ko, docs/en) and the built site, as plain functions.
+
+Each returns a list of problems, each naming the file; tests/site/ asserts the lists are empty, and
+tests/tools/ feeds them broken input to prove they can fail.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+LANGUAGES = {"ko": "", "en": "en/"}  # language -> prefix under the site root
+PAGE_BUDGET = 60 * 1024  # bytes of HTML per page
+NOT_FETCHED = {"canonical", "alternate", "prev", "next", "author", "license"}  # <link rel> a browser does not load
+
+FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*$")
+HEADING_ID = re.compile(r"\{\s*#([A-Za-z0-9_-]+)[^}]*\}\s*$")
+EMBED = re.compile(r'^\{\{ cell\("([^"]+)", "([^"]+)"\) \}\}$')
+INCLUDE = re.compile(r'^\s*-{1,}8<-{1,}\s+"([^"]+)"\s*$')
+
+
+# --- Sources ------------------------------------------------------------------------------------
+
+
+def outside_fences(text: str):
+    """(line number, line) for every line not inside a fenced code block."""
+    fence = None
+    for number, line in enumerate(text.split("\n"), start=1):
+        match = FENCE.match(line)
+        if match and (fence is None or match[1][0] == fence[0] and len(match[1]) >= len(fence)):
+            fence = None if fence else match[1]
+            continue
+        if fence is None:
+            yield number, line
+
+
+def structure(text: str) -> dict[str, list]:
+    """What must be identical between the two languages of a page, in order."""
+    headings, embeds, includes = [], [], []
+    for number, line in outside_fences(text):
+        if match := HEADING.match(line):
+            id_ = HEADING_ID.search(match[2])
+            headings.append((len(match[1]), id_[1] if id_ else None, number))
+        elif match := EMBED.match(line.strip()):
+            embeds.append((match[1], match[2]))
+    for line in text.split("\n"):  # snippet includes live inside fences
+        if match := INCLUDE.match(line):
+            includes.append(match[1])
+    return {"headings": headings, "embeds": embeds, "includes": includes}
+
+
+def source_problems(docs: Path) -> list[str]:
+    """Pages missing in a language, headings without an explicit id, and differences in structure."""
+    pages = {lang: {p.relative_to(docs / lang).as_posix() for p in (docs / lang).rglob("*.md")} for lang in LANGUAGES}
+    found = []
+    for lang, other in (("ko", "en"), ("en", "ko")):
+        for page in sorted(pages[lang] - pages[other]):
+            found.append(f"docs/{lang}/{page}: no docs/{other}/{page} (every page exists in both languages)")
+    for page in sorted(pages["ko"] & pages["en"]):
+        parts = {lang: structure((docs / lang / page).read_text(encoding="utf-8")) for lang in LANGUAGES}
+        for lang in LANGUAGES:
+            for level, id_, number in parts[lang]["headings"]:
+                if id_ is None and level > 1:
+                    found.append(f"docs/{lang}/{page}:{number}: heading without an explicit id ({{ #english-id }})")
+        ids = {lang: [(level, id_) for level, id_, _ in parts[lang]["headings"] if level > 1] for lang in LANGUAGES}
+        if ids["ko"] != ids["en"]:
+            found.append(f"docs/*/{page}: headings differ between languages: ko {ids['ko']} vs en {ids['en']}")
+        for key in ("embeds", "includes"):
+            if parts["ko"][key] != parts["en"][key]:
+                found.append(f"docs/*/{page}: {key} differ between languages: ko {parts['ko'][key]} vs en {parts['en'][key]}")
+    return found
+
+
+# --- Built site ---------------------------------------------------------------------------------
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lang = None
+        self.ids: set[str] = set()
+        self.links: list[tuple[str, str, str, bool]] = []  # (tag, attribute, value, fetched by the browser)
+        self.hreflang: dict[str, str] = {}
+        self.embeds = 0
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "html":
+            self.lang = a.get("lang")
+        for key in ("id", "name"):
+            if a.get(key) and tag != "meta":
+                self.ids.add(a[key])
+        for key in ("href", "src"):
+            if a.get(key) is not None:
+                fetched = key == "src" or (tag == "link" and not set((a.get("rel") or "").split()) <= NOT_FETCHED)
+                self.links.append((tag, key, a[key], fetched))
+        if tag == "link" and a.get("rel") == "alternate" and a.get("hreflang"):
+            self.hreflang[a["hreflang"]] = a["href"]
+        if tag == "div" and "nb-cell" in (a.get("class") or "").split():
+            self.embeds += 1
+
+
+def _parse(path: Path) -> _Page:
+    page = _Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+def _target(site: Path, page_path: str, url: str) -> tuple[Path, str] | None:
+    """The file an internal link points to, and its fragment; None for links off the site."""
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or url.startswith(("mailto:", "data:", "javascript:")):
+        return None
+    path = unquote(parts.path)
+    if not path:
+        path = page_path
+    elif not path.startswith("/"):
+        path = posixpath.join(posixpath.dirname(page_path), path)
+    path = posixpath.normpath(path).lstrip("/")
+    file = site / path
+    if file.is_dir() or path in ("", "."):
+        file = file / "index.html"
+    return file, parts.fragment
+
+
+def _source(docs: Path, lang: str, rel: str) -> Path | None:
+    """The Markdown page a built page came from: tcp-ip/index.html <- tcp-ip.md or tcp-ip/index.md."""
+    stem = rel.removeprefix("en/").removesuffix("index.html").rstrip("/")
+    for candidate in (f"{stem}.md", f"{stem}/index.md") if stem else ("index.md",):
+        if (docs / lang / candidate).is_file():
+            return docs / lang / candidate
+    return None
+
+
+def site_problems(site: Path, docs: Path | None = None) -> list[str]:
+    """Size budget, <html lang>, hreflang, links and anchors, requests to other hosts, embeds."""
+    found = []
+    html_files = sorted(site.rglob("*.html"))
+    if not html_files:
+        return [f"{site}: no HTML files (did the build run?)"]
+    parsed = {f: _parse(f) for f in html_files}
+    for file, page in parsed.items():
+        rel = file.relative_to(site).as_posix()
+        name = f"site/{rel}"
+        lang = "en" if rel.startswith("en/") else "ko"
+        size = file.stat().st_size
+        if size > PAGE_BUDGET:
+            found.append(f"{name}: {size} bytes of HTML, over the {PAGE_BUDGET}-byte budget")
+        if page.lang != lang:
+            found.append(f'{name}: <html lang="{page.lang}">, expected "{lang}"')
+        if rel.endswith("404.html"):
+            continue  # links on 404 pages are absolute to SITE_URL, checked on the pages themselves
+        if set(page.hreflang) != set(LANGUAGES):
+            found.append(f"{name}: hreflang alternates {sorted(page.hreflang)}, expected {sorted(LANGUAGES)}")
+        for tag, key, url, fetched in page.links:
+            parts = urlsplit(url)
+            if (parts.scheme in ("http", "https") or url.startswith("//")) and fetched:
+                found.append(f"{name}: <{tag} {key}={url}> makes the browser request another host")
+                continue
+            target = _target(site, "/" + rel, url)
+            if target is None:
+                continue
+            target_file, fragment = target
+            if not target_file.is_file():
+                found.append(f"{name}: link {url} points to a missing file")
+            elif fragment and target_file.suffix == ".html" and fragment not in parsed[target_file].ids:
+                found.append(f"{name}: link {url} points to a missing anchor #{fragment}")
+        if "{{ cell(" in file.read_text(encoding="utf-8"):
+            found.append(f"{name}: an unprocessed {{{{ cell(...) }}}} line is on the page")
+        source = _source(docs, lang, rel) if docs is not None else None
+        if source is not None:
+            expected = len(structure(source.read_text(encoding="utf-8"))["embeds"])
+            if page.embeds != expected:
+                found.append(f"{name}: {page.embeds} notebook cells on the page, {expected} in docs/{lang}/{source.name}")
+    for css in sorted(site.rglob("*.css")):
+        for url in re.findall(r"url\(\s*['\"]?((?:https?:)?//[^'\")]+)", css.read_text(encoding="utf-8", errors="replace")):
+            found.append(f"site/{css.relative_to(site).as_posix()}: loads {url} from another host")
+    return found

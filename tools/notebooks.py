@@ -1,0 +1,109 @@
+"""Run, clean and check the notebooks in notebooks/.
+
+    python tools/notebooks.py run [NOTEBOOK ...]    execute top to bottom in a fresh kernel, store outputs, clean
+    python tools/notebooks.py check [NOTEBOOK ...]  report every problem that would let a page lie; exit 1 if any
+
+`make notebooks` runs `run` on every notebook; `make test` runs `check` (tests/test_notebook_hygiene.py)
+before nbval re-executes them and compares outputs.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK_DIR = ROOT / "notebooks"
+CELL_TIMEOUT = 30  # seconds; the same limit nbval gets in `make test`
+VOLATILE_CELL_METADATA = ("execution", "collapsed", "scrolled", "jupyter", "ExecuteTime")
+
+
+def all_notebooks() -> list[Path]:
+    return sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+
+
+def clean(nb: dict) -> dict:
+    """Drop what changes on every run (timings, UI state) and keep code, outputs and counts."""
+    nb.get("metadata", {}).pop("widgets", None)
+    nb.get("metadata", {}).get("language_info", {}).pop("version", None)  # differs per machine
+    for cell in nb["cells"]:
+        for key in VOLATILE_CELL_METADATA:
+            cell.get("metadata", {}).pop(key, None)
+    return nb
+
+
+def write(path: Path, nb: dict) -> None:
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def run(path: Path) -> None:
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    write(path, clean(json.loads(nbformat.writes(nb))))
+
+
+def problems(path: Path) -> list[str]:
+    """Everything wrong with a committed notebook, each message naming the file and cell."""
+    name = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        return [f"{name}: unreadable ({e})"]
+    found = []
+    if nb.get("metadata", {}).get("kernelspec", {}).get("name") != "python3":
+        found.append(f"{name}: kernelspec must be python3")
+    tags_seen: dict[str, int] = {}
+    expected_count = 1
+    for i, cell in enumerate(nb.get("cells", [])):
+        where = f"{name} cell {i}"
+        meta = cell.get("metadata", {})
+        for key in VOLATILE_CELL_METADATA:
+            if key in meta:
+                found.append(f"{where}: volatile metadata {key!r} committed (run `make notebooks` to clean)")
+        if cell.get("cell_type") != "code":
+            continue
+        tags = meta.get("tags", [])
+        if not tags:
+            found.append(f"{where}: code cell without a tag naming its step")
+        for tag in tags:
+            if tag in tags_seen:
+                found.append(f"{where}: tag {tag!r} also on cell {tags_seen[tag]}")
+            tags_seen[tag] = i
+        count = cell.get("execution_count")
+        if count is None:
+            found.append(f"{where}: no execution count, so nbval would run it without comparing its output")
+        elif count != expected_count:
+            found.append(f"{where}: execution count {count}, expected {expected_count} (run top to bottom in a fresh kernel)")
+        expected_count += 1
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                found.append(f"{where}: stored output is an error ({out.get('ename')})")
+            if out.get("name") == "stderr":
+                found.append(f"{where}: stored output has stderr (warnings vary between versions; fix the cause)")
+    return found
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("run", "check"):
+        print(__doc__)
+        return 2
+    paths = [Path(p).resolve() for p in argv[1:]] or all_notebooks()
+    if not paths:
+        print("no notebooks found in notebooks/")
+        return 1
+    if argv[0] == "run":
+        for path in paths:
+            print(f"running {path.relative_to(ROOT)}")
+            run(path)
+    found = [p for path in paths for p in problems(path)]
+    for p in found:
+        print(p)
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
