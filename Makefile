@@ -7,6 +7,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
+# notebooks run on the kernel of this venv, even if a user-level "python3" kernelspec exists
+export JUPYTER_PREFER_ENV_PATH := 1
+export JUPYTER_PLATFORM_DIRS := 1
 PORT ?= 8000
 NB ?=
 

@@ -1,0 +1,89 @@
+"""Length-prefixed framing: how to find messages in a TCP byte stream.
+
+TCP delivers bytes, not messages: one send() may arrive as several recv()s
+and two sends as one. Each frame therefore starts with a 5-byte header
+(kind, payload length) so the reader knows exactly how many bytes to wait for.
+
+Shown on docs/*/tcp-ip.md, run by notebooks/tcp_echo.ipynb, tested by tests/tcp_ip/.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+
+HEADER = struct.Struct("!cI")  # kind: 1 byte, length: uint32, network byte order
+MAX_PAYLOAD = 64 * 1024
+KINDS = (b"D", b"E")  # data, error
+
+
+class FrameError(Exception):
+    """A frame is truncated, too large, or of an unknown kind."""
+
+
+# --8<-- [start:encode]
+def encode_frame(payload: bytes, kind: bytes = b"D") -> bytes:
+    """Prefix the payload with its kind and length."""
+    if kind not in KINDS:
+        raise FrameError(f"unknown frame kind: {kind!r}")
+    if len(payload) > MAX_PAYLOAD:
+        raise FrameError(f"frame too large: {len(payload)} > {MAX_PAYLOAD} bytes")
+    return HEADER.pack(kind, len(payload)) + payload
+# --8<-- [end:encode]
+
+
+# --8<-- [start:recv-exactly]
+def recv_exactly(sock: socket.socket, n: int) -> bytes:
+    """Read exactly n bytes; recv() may return fewer than asked for."""
+    chunks: list[bytes] = []
+    received = 0
+    while received < n:
+        chunk = sock.recv(min(n - received, 65536))
+        if not chunk:  # b"" means the peer closed its side
+            raise FrameError(f"connection closed after {received} of {n} bytes")
+        chunks.append(chunk)
+        received += len(chunk)
+    return b"".join(chunks)
+# --8<-- [end:recv-exactly]
+
+
+def _check_header(kind: bytes, length: int, max_payload: int) -> None:
+    if kind not in KINDS:
+        raise FrameError(f"unknown frame kind: {kind!r}")
+    if length > max_payload:  # refuse before reading: the length is untrusted
+        raise FrameError(f"frame too large: {length} > {max_payload} bytes")
+
+
+# --8<-- [start:read-frame]
+def read_frame(
+    sock: socket.socket, max_payload: int = MAX_PAYLOAD
+) -> tuple[bytes, bytes] | None:
+    """Return (kind, payload), or None if the peer closed between frames."""
+    if not sock.recv(1, socket.MSG_PEEK):  # look without consuming
+        return None  # clean end of stream: no frame was started
+    kind, length = HEADER.unpack(recv_exactly(sock, HEADER.size))
+    _check_header(kind, length, max_payload)
+    return kind, recv_exactly(sock, length)
+# --8<-- [end:read-frame]
+
+
+def decode_frames(
+    data: bytes, max_payload: int = MAX_PAYLOAD
+) -> list[tuple[bytes, bytes]]:
+    """Split a complete buffer into (kind, payload) frames."""
+    frames: list[tuple[bytes, bytes]] = []
+    offset = 0
+    while offset < len(data):
+        if len(data) - offset < HEADER.size:
+            raise FrameError(
+                f"truncated header: {len(data) - offset} of {HEADER.size} bytes"
+            )
+        kind, length = HEADER.unpack_from(data, offset)
+        _check_header(kind, length, max_payload)
+        offset += HEADER.size
+        payload = data[offset : offset + length]
+        if len(payload) < length:
+            raise FrameError(f"truncated payload: {len(payload)} of {length} bytes")
+        frames.append((kind, payload))
+        offset += length
+    return frames
