@@ -1,0 +1,42 @@
+"""The MkDocs hooks on their own: compact HTML keeps <pre> intact; the language switch targets the same page."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from mkdocs.exceptions import PluginError
+
+from hooks import i18n
+from hooks.compact_html import compact
+
+LANGUAGES = [{"lang": "ko", "name": "한국어", "prefix": ""}, {"lang": "en", "name": "English", "prefix": "en/"}]
+
+
+def test_compact_drops_indentation_but_not_inside_pre() -> None:
+    html = '<div>\n    <p>a</p>\n\n\n    <pre><code>def f():\n    return 1\n</code></pre>\n  <textarea>\n  x</textarea>\n</div>'
+    assert compact(html) == '<div>\n<p>a</p>\n<pre><code>def f():\n    return 1\n</code></pre>\n<textarea>\n  x</textarea>\n</div>'
+
+
+def config(current: str, site_url: str) -> SimpleNamespace:
+    return SimpleNamespace(extra={"i18n": {"current": current, "languages": LANGUAGES}}, site_url=site_url, config_file_path="mkdocs.yml")
+
+
+@pytest.mark.parametrize(
+    ("current", "site_url", "url", "expected"),
+    [
+        ("ko", "http://127.0.0.1:8000/", "tcp-ip/", {"ko": "/tcp-ip/", "en": "/en/tcp-ip/"}),
+        ("en", "http://127.0.0.1:8000/", "tcp-ip/", {"ko": "/tcp-ip/", "en": "/en/tcp-ip/"}),
+        ("en", "https://example.org/notes/", "", {"ko": "/notes/", "en": "/notes/en/"}),
+    ],
+)
+def test_switcher_points_to_the_same_page(current: str, site_url: str, url: str, expected: dict) -> None:
+    cfg = i18n.on_config(config(current, site_url))
+    assert cfg.site_url == site_url + ("en/" if current == "en" else "")
+    links = {alt["lang"]: alt["link"] for alt in i18n._alternates(cfg, url)}
+    assert links == expected
+
+
+def test_unknown_current_language_fails_the_build() -> None:
+    with pytest.raises(PluginError, match="extra.i18n.current"):
+        i18n.on_config(config("fr", "http://127.0.0.1:8000/"))
