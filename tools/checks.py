@@ -180,3 +180,22 @@ def site_problems(site: Path, docs: Path | None = None) -> list[str]:
         for url in re.findall(r"url\(\s*['\"]?((?:https?:)?//[^'\")]+)", css.read_text(encoding="utf-8", errors="replace")):
             found.append(f"site/{css.relative_to(site).as_posix()}: loads {url} from another host")
     return found
+
+
+def nav_files(nav) -> list[str]:
+    """The page paths of a MkDocs nav, in order, without their titles."""
+    if isinstance(nav, str):
+        return [nav]
+    if isinstance(nav, dict):
+        return [f for value in nav.values() for f in nav_files(value)]
+    return [f for item in nav or [] for f in nav_files(item)]
+
+
+def nav_problems(root: Path) -> list[str]:
+    """Both language configs list the same pages in the same order."""
+    from mkdocs.config import load_config
+
+    navs = {name: nav_files(load_config(str(root / name)).nav) for name in ("mkdocs.yml", "mkdocs.en.yml")}
+    if navs["mkdocs.yml"] != navs["mkdocs.en.yml"]:
+        return [f"nav differs: mkdocs.yml {navs['mkdocs.yml']} vs mkdocs.en.yml {navs['mkdocs.en.yml']}"]
+    return []

@@ -10,11 +10,16 @@ from pathlib import Path
 import pytest
 
 from tools.build import build
-from tools.checks import LANGUAGES, _parse, site_problems, source_problems
+from tools.checks import LANGUAGES, _parse, nav_problems, site_problems, source_problems
 from tools.notebooks import all_notebooks
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
+
+
+def test_both_languages_list_the_same_pages_in_the_same_order() -> None:
+    problems = nav_problems(ROOT)
+    assert not problems, "\n".join(problems)
 
 
 @pytest.fixture(scope="module")

@@ -140,3 +140,15 @@ def test_embed_failures_fail_the_build_naming_the_page(tmp_path: Path, line: str
     with pytest.raises(PluginError, match="docs/ko/page.md:3") as error:
         embed(tmp_path, line, **cell)
     assert expected.split(": ", 1)[-1] in str(error.value)
+
+
+def test_nav_difference_between_languages_is_named(tmp_path: Path) -> None:
+    from tools.checks import nav_problems
+
+    (tmp_path / "docs/ko").mkdir(parents=True)
+    (tmp_path / "docs/en").mkdir(parents=True)
+    write(tmp_path / "mkdocs.yml", "site_name: x\ndocs_dir: docs/ko\nnav:\n  - 홈: index.md\n  - a.md\n  - b.md\n")
+    write(tmp_path / "mkdocs.en.yml", "INHERIT: mkdocs.yml\ndocs_dir: docs/en\nnav:\n  - Home: index.md\n  - a.md\n  - b.md\n")
+    assert nav_problems(tmp_path) == []
+    write(tmp_path / "mkdocs.en.yml", "INHERIT: mkdocs.yml\ndocs_dir: docs/en\nnav:\n  - Home: index.md\n  - b.md\n  - a.md\n")
+    assert any("nav differs" in p for p in nav_problems(tmp_path))
