@@ -2,11 +2,14 @@
 
 This hook ties the builds together:
 - site_url of a language = SITE_URL + its prefix ("en/"), so canonical URLs and the sitemap are right;
-- on every page, the language switcher and the <link rel="alternate" hreflang> tags point to the
-  *same page* in each language (pages share relative paths, which tests/site checks), not to the
-  other language's home page.
+- the language switcher on every page points to the *same page* in the other language (pages share
+  relative paths, which tests/site checks), not to that language's home page;
+- sitemap.xml lists each page's translations as hreflang alternates (overrides/sitemap.xml).
 
-Material renders both from `config.extra.alternate`; we set it per page, just before the page renders.
+Why not Material's own `extra.alternate` list: Material puts it in <link rel="alternate"> tags and its
+JavaScript fetches "sitemap.xml" next to every such link; with links to pages (not language roots)
+that is two 404s on every page view. So `extra.alternate` is only switched on (Material then includes
+overrides/partials/alternate.html), and the links come from the `alternates` this hook computes.
 """
 
 from __future__ import annotations
@@ -29,26 +32,27 @@ def _languages(config: MkDocsConfig) -> tuple[dict, list[dict]]:
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     current, _ = _languages(config)
-    if config.site_url and current["prefix"]:
-        config.site_url = config.site_url.rstrip("/") + "/" + current["prefix"]
+    root_url = (config.site_url or "http://127.0.0.1:8000/").rstrip("/") + "/"
+    config.extra["i18n"]["root_url"] = root_url  # where the default language lives
+    config.site_url = root_url + current["prefix"]
+    config.extra["alternate"] = True  # makes Material's header include partials/alternate.html
     return config
 
 
 def _alternates(config: MkDocsConfig, url: str) -> list[dict]:
-    """Root-relative links ("/en/tcp-ip/"): Material's `url` filter keeps them as they are, and
-    they work on any host and port. The root is the path of SITE_URL ("/" unless deployed below it)."""
-    current, languages = _languages(config)
-    root = urlsplit(config.site_url or "/").path
-    root = root[: len(root) - len(current["prefix"])] if root.endswith(current["prefix"]) else root
+    """Root-relative links ("/en/tcp-ip/"): they work on any host and port. The root is the path of
+    SITE_URL ("/" unless the site is deployed below it)."""
+    _, languages = _languages(config)
+    root = urlsplit(config.extra["i18n"]["root_url"]).path
     return [{"name": lang["name"], "lang": lang["lang"], "link": root + lang["prefix"] + url} for lang in languages]
 
 
 def on_page_context(context: dict, page: Page, config: MkDocsConfig, nav) -> dict:
-    config.extra["alternate"] = _alternates(config, page.url)
+    context["alternates"] = _alternates(config, page.url)
     return context
 
 
-def on_pre_template(template, template_name: str, config: MkDocsConfig):
-    # 404.html and other static templates have no page: switch to the other language's home.
-    config.extra["alternate"] = _alternates(config, "")
-    return template
+def on_template_context(context: dict, template_name: str, config: MkDocsConfig) -> dict:
+    # 404.html has no page: the switcher goes to the other language's home page.
+    context["alternates"] = _alternates(config, "")
+    return context

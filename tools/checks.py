@@ -84,7 +84,7 @@ class _Page(HTMLParser):
         self.lang = None
         self.ids: set[str] = set()
         self.links: list[tuple[str, str, str, bool]] = []  # (tag, attribute, value, fetched by the browser)
-        self.hreflang: dict[str, str] = {}
+        self.hreflang: dict[str, str] = {}  # the language switcher: language -> link
         self.embeds = 0
 
     def handle_starttag(self, tag, attrs):
@@ -98,7 +98,7 @@ class _Page(HTMLParser):
             if a.get(key) is not None:
                 fetched = key == "src" or (tag == "link" and not set((a.get("rel") or "").split()) <= NOT_FETCHED)
                 self.links.append((tag, key, a[key], fetched))
-        if tag == "link" and a.get("rel") == "alternate" and a.get("hreflang"):
+        if tag == "a" and "md-select__link" in (a.get("class") or "").split() and a.get("hreflang"):
             self.hreflang[a["hreflang"]] = a["href"]
         if tag == "div" and "nb-cell" in (a.get("class") or "").split():
             self.embeds += 1
@@ -127,6 +127,31 @@ def _target(site: Path, page_path: str, url: str) -> tuple[Path, str] | None:
     return file, parts.fragment
 
 
+def _sitemap_problems(site: Path, prefix: str) -> list[str]:
+    """Every page in a sitemap names its translations (hreflang), and each one is a built page."""
+    import xml.etree.ElementTree as ET
+
+    name = f"site/{prefix}sitemap.xml"
+    try:
+        urls = ET.parse(site / prefix / "sitemap.xml").getroot()
+    except (OSError, ET.ParseError) as e:
+        return [f"{name}: unreadable ({e})"]
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+    found = []
+    for url in urls.findall("s:url", ns):
+        loc = url.findtext("s:loc", namespaces=ns)
+        links = {link.get("hreflang"): link.get("href") for link in url.findall("x:link", ns)}
+        if set(links) != set(LANGUAGES) | {"x-default"}:
+            found.append(f"{name}: {loc} has hreflang {sorted(links)}, expected {sorted(LANGUAGES)} and x-default")
+        for href in links.values():
+            path = urlsplit(href).path.lstrip("/")
+            if not (site / path / "index.html").is_file() and not (site / path).is_file():
+                found.append(f"{name}: {loc} names {href}, which is not a built page")
+    if not urls.findall("s:url", ns):
+        found.append(f"{name}: no pages listed")
+    return found
+
+
 def _source(docs: Path, lang: str, rel: str) -> Path | None:
     """The Markdown page a built page came from: tcp-ip/index.html <- tcp-ip.md or tcp-ip/index.md."""
     stem = rel.removeprefix("en/").removesuffix("index.html").rstrip("/")
@@ -137,7 +162,8 @@ def _source(docs: Path, lang: str, rel: str) -> Path | None:
 
 
 def site_problems(site: Path, docs: Path | None = None) -> list[str]:
-    """Size budget, <html lang>, hreflang, links and anchors, requests to other hosts, embeds."""
+    """Size budget, <html lang>, language switcher, links and anchors, requests to other hosts, embeds,
+    and hreflang alternates in each language's sitemap.xml."""
     found = []
     html_files = sorted(site.rglob("*.html"))
     if not html_files:
@@ -155,7 +181,7 @@ def site_problems(site: Path, docs: Path | None = None) -> list[str]:
         if rel.endswith("404.html"):
             continue  # links on 404 pages are absolute to SITE_URL, checked on the pages themselves
         if set(page.hreflang) != set(LANGUAGES):
-            found.append(f"{name}: hreflang alternates {sorted(page.hreflang)}, expected {sorted(LANGUAGES)}")
+            found.append(f"{name}: language switcher offers {sorted(page.hreflang)}, expected {sorted(LANGUAGES)}")
         for tag, key, url, fetched in page.links:
             parts = urlsplit(url)
             if (parts.scheme in ("http", "https") or url.startswith("//")) and fetched:
@@ -176,6 +202,8 @@ def site_problems(site: Path, docs: Path | None = None) -> list[str]:
             expected = len(structure(source.read_text(encoding="utf-8"))["embeds"])
             if page.embeds != expected:
                 found.append(f"{name}: {page.embeds} notebook cells on the page, {expected} in docs/{lang}/{source.name}")
+    for lang, prefix in LANGUAGES.items():
+        found += _sitemap_problems(site, prefix)
     for css in sorted(site.rglob("*.css")):
         for url in re.findall(r"url\(\s*['\"]?((?:https?:)?//[^'\")]+)", css.read_text(encoding="utf-8", errors="replace")):
             found.append(f"site/{css.relative_to(site).as_posix()}: loads {url} from another host")

@@ -56,8 +56,17 @@ def test_headings_inside_code_fences_are_not_headings(tmp_path: Path) -> None:
 
 
 def html(lang: str, body: str = "", head: str = "") -> str:
-    alternates = '<link rel="alternate" hreflang="ko" href="/"><link rel="alternate" hreflang="en" href="/en/">'
-    return f'<!doctype html><html lang="{lang}"><head>{alternates}{head}</head><body>{body}</body></html>'
+    switcher = '<a class="md-select__link" hreflang="ko" href="/">한국어</a><a class="md-select__link" hreflang="en" href="/en/">English</a>'
+    return f'<!doctype html><html lang="{lang}"><head>{head}</head><body>{switcher}{body}</body></html>'
+
+
+SITEMAP = """<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">
+<url><loc>http://h/</loc>
+<xhtml:link rel="alternate" hreflang="ko" href="http://h/"/>
+<xhtml:link rel="alternate" hreflang="en" href="http://h/en/"/>
+<xhtml:link rel="alternate" hreflang="x-default" href="http://h/"/></url>
+</urlset>"""
 
 
 @pytest.mark.parametrize(
@@ -70,12 +79,17 @@ def html(lang: str, body: str = "", head: str = "") -> str:
         ("index.html", html("ko", body='<a href="#nowhere">x</a>'), "missing anchor #nowhere"),
         ("index.html", html("ko", body="x" * 70_000), "over the 61440-byte budget"),
         ("index.html", html("ko", body='{{ cell("a", "b") }}'), "unprocessed"),
+        ("en/index.html", html("en").replace('hreflang="ko"', 'hreflang="jp"'), "language switcher offers ['en', 'jp']"),
+        ("sitemap.xml", SITEMAP.replace('hreflang="en" href="http://h/en/"', 'hreflang="en" href="http://h/en/gone/"'), "names http://h/en/gone/, which is not a built page"),
+        ("en/sitemap.xml", SITEMAP.replace("x-default", "xx"), "expected ['en', 'ko'] and x-default"),
         ("assets/x.css", "@font-face { src: url(https://fonts.example/f.woff2) }", "site/assets/x.css: loads https://fonts.example"),
     ],
 )
 def test_site_problems_are_named(tmp_path: Path, file: str, text: str, expected: str) -> None:
     write(tmp_path / "index.html", html("ko", body='<h2 id="ok">ok</h2><a href="#ok">ok</a><a href="https://www.rfc-editor.org/">rfc</a>'))
     write(tmp_path / "en/index.html", html("en"))
+    for prefix in ("", "en/"):
+        write(tmp_path / prefix / "sitemap.xml", SITEMAP)
     assert site_problems(tmp_path) == []
     write(tmp_path / file, text)
     found = site_problems(tmp_path)
