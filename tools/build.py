@@ -20,8 +20,9 @@ LANGUAGES = (("mkdocs.yml", ""), ("mkdocs.en.yml", "en"))
 def build(site_dir: Path) -> None:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     for config, sub in LANGUAGES:
-        cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-f", config, "-d", str(site_dir / sub)]
-        result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+        cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-f", str(ROOT / config), "-d", str(site_dir / sub)]
+        # Run outside the repository: no path in the configs or hooks may depend on the working directory.
+        result = subprocess.run(cmd, cwd=site_dir.parent, env=env, capture_output=True, text=True)
         if result.returncode:
             raise SystemExit(f"mkdocs build -f {config} failed:\n{result.stdout}{result.stderr}")
 
