@@ -97,20 +97,18 @@ def test_read_frame_returns_none_on_clean_eof(tcp_pair) -> None:
 
 
 @pytest.mark.timeout(10)
-def test_read_frame_truncated_header(tcp_pair) -> None:
+@pytest.mark.parametrize(
+    ("sent", "message"),
+    [
+        (b"D\x00", "connection closed after 2 of 5 bytes"),  # header cut short
+        (header(b"D", 100) + bytes(10), "connection closed after 10 of 100 bytes"),  # payload cut short
+    ],
+)
+def test_read_frame_truncated(tcp_pair, sent: bytes, message: str) -> None:
     writer, reader = tcp_pair
-    writer.sendall(b"D\x00")
+    writer.sendall(sent)
     writer.shutdown(socket.SHUT_WR)
-    with pytest.raises(FrameError, match="connection closed after 2 of 5 bytes"):
-        read_frame(reader)
-
-
-@pytest.mark.timeout(10)
-def test_read_frame_truncated_payload(tcp_pair) -> None:
-    writer, reader = tcp_pair
-    writer.sendall(header(b"D", 100) + bytes(10))
-    writer.shutdown(socket.SHUT_WR)
-    with pytest.raises(FrameError, match="connection closed after 10 of 100 bytes"):
+    with pytest.raises(FrameError, match=message):
         read_frame(reader)
 
 
