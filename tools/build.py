@@ -17,10 +17,11 @@ ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = (("mkdocs.yml", ""), ("mkdocs.en.yml", "en"))
 
 
-def build(site_dir: Path) -> None:
+def build(site_dir: Path, root: Path = ROOT) -> None:
+    """Build both languages of the site whose configs are in `root` (tests build copies elsewhere)."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     for config, sub in LANGUAGES:
-        cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-f", str(ROOT / config), "-d", str(site_dir / sub)]
+        cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-f", str(root / config), "-d", str(site_dir / sub)]
         # Run outside the repository: no path in the configs or hooks may depend on the working directory.
         result = subprocess.run(cmd, cwd=site_dir.parent, env=env, capture_output=True, text=True)
         if result.returncode:

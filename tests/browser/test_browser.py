@@ -1,28 +1,18 @@
-"""The built site in real headless Chromium (Debian's `chromium`, driven by Playwright).
-
-In CI (CI=true) a missing browser fails the run with what to install; elsewhere these tests skip with
-one line saying how to enable them. `playwright install` is never used: it cannot download browsers here.
-"""
+"""The built site in real headless Chromium (Debian's `chromium`, driven by Playwright; see conftest.py)."""
 
 from __future__ import annotations
 
-import functools
 import json
-import os
-import shutil
-import threading
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from tools.build import build
 from tools.checks import LANGUAGES
-from tools.serve import Handler
+
+from .conftest import serve
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 PAGES = sorted(p.relative_to(ROOT / "docs/ko").with_suffix("").as_posix() for p in (ROOT / "docs/ko").rglob("*.md"))
 
 
@@ -30,51 +20,12 @@ def url_path(page: str, lang: str) -> str:
     return "/" + LANGUAGES[lang] + ("" if page == "index" else page.removesuffix("/index") + "/")
 
 
-class QuietHandler(Handler):
-    def log_message(self, format, *args):  # keep the test output readable
-        pass
-
-
-@pytest.fixture(scope="module")
-def browser():
-    missing = None
-    if not shutil.which(CHROMIUM):
-        missing = f"no Chromium at {CHROMIUM} (apt-get install chromium fonts-noto-cjk)"
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing = missing or "Playwright is not installed (make test installs it from requirements.txt)"
-    if missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"browser tests cannot run in CI: {missing}", pytrace=False)
-        pytest.skip(f"browser tests skipped: {missing}")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory):
     site = tmp_path_factory.mktemp("site")
     build(site)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
-
-
-@pytest.fixture
-def page(browser, base_url):
-    context = browser.new_context()
-    page = context.new_page()
-    page.requests = []
-    page.on("request", lambda request: page.requests.append(request.url))
-    yield page
-    context.close()
+    with serve(site) as url:
+        yield url
 
 
 @pytest.mark.parametrize("lang", sorted(LANGUAGES))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tools.build import build
-from tools.checks import LANGUAGES, _parse, nav_problems, site_problems, source_problems
+from tools.checks import LANGUAGES, _parse, glossary_problems, nav_problems, site_problems, source_problems
 from tools.notebooks import all_notebooks
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,3 +64,8 @@ def test_every_notebook_is_offered_for_download_in_both_languages(site: Path) ->
         for prefix in LANGUAGES.values():
             copy = site / prefix / "notebooks" / notebook.name
             assert copy.is_file() and copy.read_bytes() == notebook.read_bytes(), f"{copy} missing or stale"
+
+
+def test_glossary_is_valid_linked_and_followed() -> None:
+    problems = glossary_problems(ROOT)
+    assert not problems, "\n".join(problems)

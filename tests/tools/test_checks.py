@@ -166,3 +166,16 @@ def test_nav_difference_between_languages_is_named(tmp_path: Path) -> None:
     assert nav_problems(tmp_path) == []
     write(tmp_path / "mkdocs.en.yml", "INHERIT: mkdocs.yml\ndocs_dir: docs/en\nnav:\n  - Home: index.md\n  - b.md\n  - a.md\n")
     assert any("nav differs" in p for p in nav_problems(tmp_path))
+
+
+def test_glossary_lint_names_page_line_and_preferred_spelling(tmp_path: Path) -> None:
+    from tools.checks import glossary_problems
+
+    write(tmp_path / "glossary.yml", "- {en: pod, ko: 파드, en_def: x, ko_def: y, avoid: [팟], page: 'k8s.md#pods'}\n")
+    write(tmp_path / "docs/ko/k8s.md", "# K { #k }\n\n## 파드 { #pods }\n\n파드를 띄웁니다.\n\n```text\n팟 in code is fine\n```\n")
+    write(tmp_path / "docs/en/k8s.md", "# K { #k }\n\n## Pods { #pods }\n")
+    assert glossary_problems(tmp_path) == []
+    write(tmp_path / "docs/ko/k8s.md", "# K { #k }\n\n## 파드 { #pod }\n\n팟을 띄웁니다.\n")
+    found = glossary_problems(tmp_path)
+    assert "docs/ko/k8s.md:5: '팟' is discouraged, write '파드' (glossary.yml)" in found
+    assert "glossary.yml (pod): docs/ko/k8s.md has no heading #pods" in found

@@ -10,6 +10,11 @@ from mkdocs.exceptions import PluginError
 from hooks import i18n
 from hooks.compact_html import compact
 
+def test_compact_drops_unstyled_pygments_spans_but_keeps_their_text() -> None:
+    html = '<pre><span></span><code><span class="kn">import</span><span class="w"> </span><span class="nn">os</span>\n</code></pre>'
+    assert compact(html) == '<pre><code><span class="kn">import</span> <span class="nn">os</span>\n</code></pre>'
+
+
 LANGUAGES = [{"lang": "ko", "name": "한국어", "prefix": ""}, {"lang": "en", "name": "English", "prefix": "en/"}]
 
 
