@@ -143,7 +143,8 @@ def render(entries: tuple[dict, ...], lang: str, page_url: str) -> str:
             page, _, anchor = e["page"].partition("#")
             href = get_relative_url(page.removesuffix(".md") + "/", page_url or ".") + (f"#{anchor}" if anchor else "")
             link = f' <a href="{html.escape(href)}">{"자세히" if lang == "ko" else "More"}</a>'
-        lines.append(f'<dt id="{slug(e["en"])}">{html.escape(e[lang])} <span lang="{other}">({html.escape(e[other])})</span></dt>')
+        counterpart = f' <span lang="{other}">({html.escape(e[other])})</span>' if e[other] != e[lang] else ""
+        lines.append(f'<dt id="{slug(e["en"])}">{html.escape(e[lang])}{counterpart}</dt>')
         lines.append(f"<dd>{html.escape(e[lang + '_def'])}{link}</dd>")
     lines.append("</dl>")
     return "\n".join(lines)

@@ -8,11 +8,16 @@ import pytest
 from mkdocs.exceptions import PluginError
 
 from hooks import i18n
-from hooks.compact_html import compact
+from hooks.html_output import compact, valid
 
 def test_compact_drops_unstyled_pygments_spans_but_keeps_their_text() -> None:
     html = '<pre><span></span><code><span class="kn">import</span><span class="w"> </span><span class="nn">os</span>\n</code></pre>'
     assert compact(html) == '<pre><code><span class="kn">import</span> <span class="nn">os</span>\n</code></pre>'
+
+
+def test_checkbox_toggles_lose_autocomplete_other_inputs_keep_it() -> None:
+    html = '<input class="md-toggle" type="checkbox" id="__drawer" autocomplete="off"><input type="text" autocomplete="off">'
+    assert valid(html) == '<input class="md-toggle" type="checkbox" id="__drawer"><input type="text" autocomplete="off">'
 
 
 LANGUAGES = [{"lang": "ko", "name": "한국어", "prefix": ""}, {"lang": "en", "name": "English", "prefix": "en/"}]
