@@ -1,6 +1,7 @@
 """What we change in every page's HTML after Material renders it.
 
-1. Validity: Material marks its checkbox toggles (drawer, search) autocomplete="off", which HTML allows
+1. Validity and accessibility: Material's search is a role="dialog" without a name (axe:
+   aria-dialog-name), so it gets an aria-label in the page's language. Material marks its checkbox toggles (drawer, search) autocomplete="off", which HTML allows
    only on text-like inputs; the Nu HTML Checker (tests/site) reports it as an error. Dropping it only
    means Firefox may restore a toggle's state when a reader goes back.
 2. Size: drop the indentation MkDocs and Material templates leave in every page (about 5 KB a page).
@@ -31,13 +32,18 @@ def compact(html: str) -> str:
     return "".join(parts)
 
 
-def valid(html: str) -> str:
+SEARCH_DIALOG = re.compile(r'(<div class="md-search"[^>]*role="dialog")(?![^>]*aria-label)')
+SEARCH_LABEL = {"ko": "검색", "en": "Search"}
+
+
+def valid(html: str, language: str = "en") -> str:
+    html = SEARCH_DIALOG.sub(rf'\1 aria-label="{SEARCH_LABEL[language]}"', html)
     return CHECKBOX_AUTOCOMPLETE.sub(r"\1", html)
 
 
 def on_post_page(output: str, page, config) -> str:
-    return compact(valid(output))
+    return compact(valid(output, config.theme["language"]))
 
 
 def on_post_template(output: str, template_name: str, config) -> str:
-    return compact(valid(output)) if template_name.endswith(".html") else output
+    return compact(valid(output, config.theme["language"])) if template_name.endswith(".html") else output

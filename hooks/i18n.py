@@ -4,6 +4,7 @@ This hook ties the builds together:
 - site_url of a language = SITE_URL + its prefix ("en/"), so canonical URLs and the sitemap are right;
 - the language switcher on every page points to the *same page* in the other language (pages share
   relative paths, which tests/site checks), not to that language's home page;
+- both languages share one Material "scope", so a reader's dark-mode choice survives a language switch;
 - sitemap.xml lists each page's translations as hreflang alternates (overrides/sitemap.xml).
 
 Why not Material's own `extra.alternate` list: Material puts it in <link rel="alternate"> tags and its
@@ -36,6 +37,9 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     config.extra["i18n"]["root_url"] = root_url  # where the default language lives
     config.site_url = root_url + current["prefix"]
     config.extra["alternate"] = True  # makes Material's header include partials/alternate.html
+    # Material keeps the reader's choices (dark mode, cookie consent) per site "scope"; one scope for
+    # both languages, so switching language does not switch the colour scheme back.
+    config.extra["scope"] = urlsplit(root_url).path
     return config
 
 

@@ -2,14 +2,16 @@
 
     python tools/notebooks.py run [NOTEBOOK ...]    execute top to bottom in a fresh kernel, store outputs, clean
     python tools/notebooks.py check [NOTEBOOK ...]  report every problem that would let a page lie; exit 1 if any
+    python tools/notebooks.py new SCRIPT.py          make notebooks/SCRIPT.ipynb from a script whose cells start
+                                                    with `# %% tag` lines, then run it (`make notebook-new`)
 
-`make notebooks` runs `run` on every notebook; `make test` runs `check` (tests/test_notebook_hygiene.py)
-before nbval re-executes them and compares outputs.
+`make notebooks` runs `run` on every notebook; `make test` runs `check` (tests/test_notebooks.py) before nbval re-executes them and compares outputs.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -42,8 +44,36 @@ def run(path: Path) -> None:
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     write(path, clean(json.loads(nbformat.writes(nb))))
+
+
+CELL_MARK = re.compile(r"^# %% ([a-z0-9-]+)\s*$")
+
+
+def from_script(script: Path) -> Path:
+    """A new notebook from a Python script split into tagged cells by `# %% tag` lines."""
+    import nbformat
+
+    cells, tag, lines = [], None, []
+    for line in script.read_text(encoding="utf-8").splitlines() + ["# %% end"]:
+        if match := CELL_MARK.match(line):
+            if tag is None and any(l.strip() for l in lines):
+                raise SystemExit(f"{script}: code before the first `# %% tag` line")
+            if tag is not None:
+                cells.append(nbformat.v4.new_code_cell("\n".join(lines).strip("\n"), metadata={"tags": [tag]}))
+            tag, lines = match[1], []
+        else:
+            lines.append(line)
+    if not cells:
+        raise SystemExit(f"{script}: no `# %% tag` lines, so no cells")
+    nb = nbformat.v4.new_notebook(cells=cells)
+    target = NOTEBOOK_DIR / f"{script.stem}.ipynb"
+    if target.exists():
+        raise SystemExit(f"{target.relative_to(ROOT)} exists; edit it in Jupyter (`make lab`) instead")
+    write(target, json.loads(nbformat.writes(nb)))
+    return target
 
 
 def problems(path: Path) -> list[str]:
@@ -88,9 +118,11 @@ def problems(path: Path) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("run", "check"):
+    if not argv or argv[0] not in ("run", "check", "new") or (argv[0] == "new" and len(argv) != 2):
         print(__doc__)
         return 2
+    if argv[0] == "new":
+        argv = ["run", str(from_script(Path(argv[1])))]
     paths = [Path(p).resolve() for p in argv[1:]] or all_notebooks()
     if not paths:
         print("no notebooks found in notebooks/")

@@ -31,7 +31,11 @@ def main() -> None:
         raise SystemExit(__doc__)
     site, port = Path(sys.argv[1]).resolve(), int(sys.argv[2]) if len(sys.argv) == 3 else 8000
     handler = functools.partial(Handler, directory=str(site))
-    with ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError as e:
+        raise SystemExit(f"cannot serve on 127.0.0.1:{port}: {e.strerror}; try `make serve PORT={port + 1}`") from None
+    with server:
         print(f"Serving {site} on http://127.0.0.1:{port}/ (한국어) and http://127.0.0.1:{port}/en/ (English); Ctrl+C stops")
         try:
             server.serve_forever()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.build import build
+from tests.helpers import build_site
 from tools.checks import LANGUAGES
 
 from .conftest import serve
@@ -23,20 +23,46 @@ def url_path(page: str, lang: str) -> str:
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory):
     site = tmp_path_factory.mktemp("site")
-    build(site)
+    build_site(site)
     with serve(site) as url:
         yield url
 
 
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
 @pytest.mark.parametrize("lang", sorted(LANGUAGES))
 @pytest.mark.parametrize("name", PAGES)
-def test_page_loads_only_from_this_site(page, base_url: str, name: str, lang: str) -> None:
+def test_page_loads_cleanly_from_this_site_only(page, base_url: str, name: str, lang: str) -> None:
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
     response = page.goto(base_url + url_path(name, lang))
     page.wait_for_load_state("networkidle")
-    assert response.status == 200
-    assert page.evaluate("document.documentElement.lang") == lang
+    where = url_path(name, lang)
+    assert response.status == 200, where
+    assert page.evaluate("document.documentElement.lang") == lang, where
     elsewhere = sorted({url for url in page.requests if not url.startswith(base_url + "/")})
-    assert not elsewhere, f"{url_path(name, lang)} requested other hosts: {elsewhere}"
+    assert not elsewhere, f"{where} requested other hosts: {elsewhere}"
+    assert not errors, f"{where} logged console errors: {errors}"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("lang", sorted(LANGUAGES))
+@pytest.mark.parametrize("name", PAGES)
+def test_no_serious_accessibility_violations(page, base_url: str, name: str, lang: str, scheme: str) -> None:
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} missing: run `npm ci` (make test does)", pytrace=False)
+    page.emulate_media(color_scheme=scheme)
+    page.goto(base_url + url_path(name, lang))
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} — e.g. {v['nodes'][0]['target']}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not serious, f"{url_path(name, lang)} ({scheme}):\n" + "\n".join(serious)
 
 
 @pytest.mark.parametrize("lang", sorted(LANGUAGES))
@@ -78,11 +104,17 @@ def test_embedded_cells_show_code_output_and_copy_buttons(page, base_url: str, l
         assert cell.locator("button[data-md-type=copy]").count() >= 1, f"{notebook}:{tag} has no copy button"
 
 
-def test_dark_mode_toggle(page, base_url: str) -> None:
+def scheme(page) -> str:
+    return page.evaluate("document.body.getAttribute('data-md-color-scheme')")
+
+
+def test_dark_mode_toggles_and_persists_across_pages(page, base_url: str) -> None:
     page.emulate_media(color_scheme="light")
     page.goto(base_url + "/")
-    schemes = []
-    for _ in range(3):  # system preference -> light -> dark
+    for _ in range(3):  # system preference -> light -> dark, in the order of mkdocs.yml's palette
         page.click("label.md-header__button[for^=__palette]:visible")
-        schemes.append(page.evaluate("document.body.getAttribute('data-md-color-scheme')"))
-    assert "slate" in schemes and "default" in schemes
+        if scheme(page) == "slate":
+            break
+    assert scheme(page) == "slate"
+    page.goto(base_url + url_path("tcp-ip", "en"))
+    assert scheme(page) == "slate", "the chosen dark scheme did not carry over to the next page"

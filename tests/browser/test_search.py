@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.build import build
+from tests.helpers import build_site
 
 from .conftest import serve
 
@@ -47,7 +47,7 @@ def search_url(tmp_path_factory: pytest.TempPathFactory):
             (repo / "docs" / lang).mkdir(parents=True, exist_ok=True)
             (repo / "docs" / lang / name).write_text(text, encoding="utf-8")
     site = repo / "site"
-    build(site, root=repo)
+    build_site(site, root=repo)
     with serve(site) as url:
         yield url
 

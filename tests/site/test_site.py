@@ -5,11 +5,14 @@ Builds the whole site (tools/build.py, strict) into a temporary directory once f
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from tools.build import build
+from tests.helpers import build_site
 from tools.checks import LANGUAGES, _parse, glossary_problems, nav_problems, site_problems, source_problems
 from tools.notebooks import all_notebooks
 
@@ -25,7 +28,7 @@ def test_both_languages_list_the_same_pages_in_the_same_order() -> None:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     site = tmp_path_factory.mktemp("site")
-    build(site)
+    build_site(site)
     return site
 
 
@@ -69,3 +72,31 @@ def test_every_notebook_is_offered_for_download_in_both_languages(site: Path) ->
 def test_glossary_is_valid_linked_and_followed() -> None:
     problems = glossary_problems(ROOT)
     assert not problems, "\n".join(problems)
+
+
+VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+
+def nu_html_check(path: Path) -> str:
+    """Errors the Nu HTML Checker reports for the HTML files under `path` ("" when there are none)."""
+    missing = None if shutil.which("java") else "java (apt-get install default-jre-headless)"
+    missing = missing or (None if VNU.is_file() else f"{VNU} (npm ci; make test runs it)")
+    if missing:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the HTML check cannot run in CI without {missing}", pytrace=False)
+        pytest.skip(f"HTML check skipped: no {missing}")
+    result = subprocess.run(
+        ["java", "-jar", str(VNU), "--errors-only", "--skip-non-html", str(path)], capture_output=True, text=True, timeout=120
+    )
+    errors = result.stderr.replace(f"file:{path}/", "site/").strip()
+    return errors or ("" if result.returncode == 0 else f"vnu exited {result.returncode}")
+
+
+def test_built_html_passes_the_nu_html_checker(site: Path) -> None:
+    errors = nu_html_check(site)
+    assert not errors, errors
+
+
+def test_nu_html_checker_reports_an_invalid_page(tmp_path: Path) -> None:
+    (tmp_path / "bad.html").write_text("<!doctype html><html lang=en><title>x</title><p><div></p>", encoding="utf-8")
+    assert "site/bad.html" in nu_html_check(tmp_path)

@@ -39,7 +39,8 @@ def test_identical_structure_passes(tmp_path: Path) -> None:
     ("en", "expected"),
     [
         (None, "docs/ko/page.md: no docs/en/page.md"),
-        (PAGE.replace("{ #one }", "{ #uno }"), "headings differ"),
+        (PAGE.replace("{ #one }", "{ #uno }"), "heading 1 differs: docs/ko line 3: ## { #one } vs docs/en line 3: ## { #uno }"),
+        (PAGE + "\nA paragraph that\ncontinues here.\n", "docs/en/page.md:11: paragraph wrapped onto the next line"),
         (PAGE.replace("## 하나 { #one }", "## One"), "docs/en/page.md:3: heading without an explicit id"),
         (PAGE.replace('"step"', '"other"'), "embeds differ"),
         (PAGE.replace("x.py:a", "x.py:b"), "includes differ"),

@@ -20,6 +20,11 @@ def test_checkbox_toggles_lose_autocomplete_other_inputs_keep_it() -> None:
     assert valid(html) == '<input class="md-toggle" type="checkbox" id="__drawer"><input type="text" autocomplete="off">'
 
 
+def test_search_dialog_gets_a_name_in_the_page_language() -> None:
+    html = '<div class="md-search" data-md-component="search" role="dialog">'
+    assert valid(html, "ko") == '<div class="md-search" data-md-component="search" role="dialog" aria-label="검색">'
+
+
 LANGUAGES = [{"lang": "ko", "name": "한국어", "prefix": ""}, {"lang": "en", "name": "English", "prefix": "en/"}]
 
 
@@ -43,6 +48,7 @@ def config(current: str, site_url: str) -> SimpleNamespace:
 def test_switcher_points_to_the_same_page(current: str, site_url: str, url: str, expected: dict) -> None:
     cfg = i18n.on_config(config(current, site_url))
     assert cfg.site_url == site_url + ("en/" if current == "en" else "")
+    assert cfg.extra["scope"] == ("/notes/" if "notes" in site_url else "/")  # one scope for both languages
     links = {alt["lang"]: alt["link"] for alt in i18n._alternates(cfg, url)}
     assert links == expected
 
