@@ -71,7 +71,7 @@ def from_script(script: Path) -> Path:
     nb = nbformat.v4.new_notebook(cells=cells)
     target = NOTEBOOK_DIR / f"{script.stem}.ipynb"
     if target.exists():
-        raise SystemExit(f"{target.relative_to(ROOT)} exists; edit it in Jupyter (`make lab`) instead")
+        raise SystemExit(f"{target.name} exists in notebooks/; edit it in Jupyter (`make lab`) instead")
     write(target, json.loads(nbformat.writes(nb)))
     return target
 
@@ -129,7 +129,7 @@ def main(argv: list[str]) -> int:
         return 1
     if argv[0] == "run":
         for path in paths:
-            print(f"running {path.relative_to(ROOT)}")
+            print(f"running {path.name}")
             run(path)
     found = [p for path in paths for p in problems(path)]
     for p in found:

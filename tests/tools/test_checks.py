@@ -180,3 +180,16 @@ def test_glossary_lint_names_page_line_and_preferred_spelling(tmp_path: Path) ->
     found = glossary_problems(tmp_path)
     assert "docs/ko/k8s.md:5: '팟' is discouraged, write '파드' (glossary.yml)" in found
     assert "glossary.yml (pod): docs/ko/k8s.md has no heading #pods" in found
+
+
+def test_notebook_from_script_splits_tagged_cells(tmp_path: Path, monkeypatch) -> None:
+    import tools.notebooks as nbtools
+
+    monkeypatch.setattr(nbtools, "NOTEBOOK_DIR", tmp_path)
+    script = write(tmp_path / "demo.py", "# %% setup\nx = 1\n\n# %% show\nprint(x)\n")
+    nb = json.loads(nbtools.from_script(script).read_text(encoding="utf-8"))
+    assert [(c["metadata"]["tags"], "".join(c["source"])) for c in nb["cells"]] == [(["setup"], "x = 1"), (["show"], "print(x)")]
+    with pytest.raises(SystemExit, match="exists"):
+        nbtools.from_script(script)
+    with pytest.raises(SystemExit, match="code before the first"):
+        nbtools.from_script(write(tmp_path / "bad.py", "x = 1\n# %% show\nprint(x)\n"))
