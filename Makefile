@@ -13,7 +13,7 @@ export JUPYTER_PLATFORM_DIRS := 1
 PORT ?= 8000
 NB ?=
 
-.PHONY: help serve build test test-unit test-notebooks test-site test-browser notebooks notebook-new lab lock clean
+.PHONY: help serve build test test-unit test-notebooks test-site test-browser notebooks notebook-new lab translations translations-synced lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -71,6 +71,13 @@ $(LAB)/.installed: requirements-lab.txt
 
 lab: $(LAB)/.installed ## Open the notebooks in JupyterLab on 127.0.0.1 (snippets importable)
 	$(LAB)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks
+
+translations: $(VENV)/.installed ## List pages whose translation is behind, with the change to carry over
+	$(PY) tools/translations.py
+
+translations-synced: $(VENV)/.installed ## Record a page pair as in sync at HEAD: PAGE=tcp-ip.md
+	@test -n "$(PAGE)" || { echo "usage: make translations-synced PAGE=tcp-ip.md"; exit 2; }
+	$(PY) tools/translations.py synced $(PAGE)
 
 lock: ## Re-pin requirements.txt from requirements.in (in a throwaway venv)
 	rm -rf /tmp/infra-notes-lock && $(PYTHON) -m venv /tmp/infra-notes-lock

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import build_site
-from tools.checks import LANGUAGES
+from tools.checks import LANGUAGES, structure
 
 from .conftest import serve
 
@@ -73,13 +73,24 @@ def test_missing_page_gets_the_404_page_of_its_language(page, base_url: str, lan
     assert page.locator("h1", has_text="404").is_visible()
 
 
+def sections(name: str) -> list[str]:
+    """The ids of a page's second-level headings (the same in both languages; tests/site checks it)."""
+    text = (ROOT / "docs/ko" / f"{name}.md").read_text(encoding="utf-8")
+    return [id_ for level, id_, _ in structure(text)["headings"] if level == 2]
+
+
 @pytest.mark.parametrize(("start", "target"), [("ko", "en"), ("en", "ko")])
-def test_language_switch_keeps_page_and_section(page, base_url: str, start: str, target: str) -> None:
-    page.goto(f"{base_url}{url_path('tcp-ip', start)}#flow-control")
-    page.hover(".md-header__option .md-select")
-    page.click(f"a.md-select__link[hreflang={target}]")
-    page.wait_for_url(f"{base_url}{url_path('tcp-ip', target)}#flow-control")
-    assert page.evaluate("document.documentElement.lang") == target
+@pytest.mark.parametrize("name", PAGES)
+def test_language_switch_keeps_page_and_section(page, base_url: str, name: str, start: str, target: str) -> None:
+    for section in [""] + sections(name)[-1:]:  # the page itself, and its last section
+        fragment = f"#{section}" if section else ""
+        page.goto(f"{base_url}{url_path(name, start)}{fragment}")
+        page.hover(".md-header__option .md-select")
+        page.click(f"a.md-select__link[hreflang={target}]")
+        page.wait_for_url(f"{base_url}{url_path(name, target)}{fragment}")
+        assert page.evaluate("document.documentElement.lang") == target
+        if section:
+            assert page.locator(f"#{section}").is_visible()
 
 
 def stored_outputs(notebook: str) -> dict[str, str]:
