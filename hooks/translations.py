@@ -21,6 +21,7 @@ from pathlib import Path
 
 import yaml
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
 from mkdocs.structure.pages import Page
 
 TYPO_CHARS = 3
@@ -73,6 +74,10 @@ def status(root: Path, page: str) -> Status | None:
     """The drift state of docs/*/page, or None without git history."""
     paths = [f"docs/{lang}/{page}" for lang in LANGS]
     marker = synced_markers(root).get(page)
+    if marker is not None and not (isinstance(marker, str) and len(marker) == 40):
+        raise PluginError(f"translations.yml: {page}: {marker!r} is not a full commit hash (quote it)")
+    if marker and _git(root, "rev-parse", "--git-dir") is not None and _git(root, "cat-file", "-e", f"{marker}^{{commit}}") is None:
+        raise PluginError(f"translations.yml: {page} is marked in sync at {marker}, which is not in this repository's history")
     log = _git(root, "log", "--reverse", "--format=%H %cs", *([f"{marker}..HEAD"] if marker else []), "--", *paths)
     if log is None:
         return None

@@ -93,3 +93,14 @@ def test_without_git_history_there_is_no_verdict(tmp_path: Path) -> None:
 )
 def test_substantive(old: str, new: str, expected: bool) -> None:
     assert substantive(old, new) is expected
+
+
+def test_a_marker_outside_the_history_fails_loudly(repo: Path) -> None:
+    from mkdocs.exceptions import PluginError
+
+    (repo / "translations.yml").write_text("synced:\n  page.md: '" + "1" * 40 + "'\n", encoding="utf-8")
+    with pytest.raises(PluginError, match="translations.yml: page.md is marked in sync at 1111"):
+        status(repo, "page.md")
+    (repo / "translations.yml").write_text("synced:\n  page.md: " + "0" * 40 + "\n", encoding="utf-8")
+    with pytest.raises(PluginError, match="is not a full commit hash"):
+        status(repo, "page.md")
