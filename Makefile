@@ -70,7 +70,8 @@ $(LAB)/.installed: requirements-lab.txt
 	touch $@
 
 lab: $(LAB)/.installed ## Open the notebooks in JupyterLab on 127.0.0.1 (snippets importable)
-	$(LAB)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks
+	$(LAB)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks \
+	  --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate $(if $(filter 0,$(shell id -u)),--allow-root)
 
 translations: $(VENV)/.installed ## List pages whose translation is behind, with the change to carry over
 	$(PY) tools/translations.py

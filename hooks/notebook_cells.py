@@ -7,7 +7,7 @@ A line on its own in a page:
 becomes the code of the cell tagged `server` in notebooks/tcp_echo.ipynb as a Python code block, and
 its stored output as a text block, so both look like every other code block on the site (highlighting,
 copy button, light and dark). The first embed of a notebook on a page also links the .ipynb, which the
-build copies to <language root>/notebooks/.
+build copies to <language root>/notebooks/, and the home page's section on running the demos.
 
 The build never executes a notebook: it shows what is committed, which nbval re-checks in `make test`.
 Everything that could make a page lie fails the build and names the page and the notebook: an unknown
@@ -87,12 +87,13 @@ def _fence(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
-def render(notebook: str, tag: str, cell: dict, labels: dict, download: str | None) -> str:
+def render(notebook: str, tag: str, cell: dict, labels: dict, download: tuple[str, str] | None) -> str:
     code = "".join(cell["source"]).rstrip("\n")
     output = output_text(cell, f"{notebook}.ipynb cell {tag!r}").rstrip("\n")
     lines = [f'<div class="nb-cell" data-notebook="{notebook}" data-tag="{tag}" markdown>', ""]
     if download:
-        lines += [f'<p class="nb-download">{labels["download"]} <a href="{download}" download>{notebook}.ipynb</a></p>', ""]
+        href, how = download
+        lines += [f'<p class="nb-download">{labels["download"]} <a href="{href}" download>{notebook}.ipynb</a> · <a href="{how}">{labels["how"]}</a></p>', ""]
     fence = _fence(code)
     lines += [f"{fence}python", code, fence, ""]
     if output:
@@ -126,7 +127,10 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
             cell = find_cell(_notebook_dir(config) / f"{notebook}.ipynb", tag)
             download = None
             if notebook not in linked:
-                download = get_relative_url(f"notebooks/{notebook}.ipynb", page.url or ".")
+                download = (
+                    get_relative_url(f"notebooks/{notebook}.ipynb", page.url or "."),
+                    ("../" * page.url.count("/") or "./") + "#run-the-demos",  # the home page says how
+                )
                 linked.add(notebook)
             out.append(render(notebook, tag, cell, labels, download))
         except (ValueError, KeyError) as e:

@@ -122,7 +122,7 @@ def test_notebook_problems_are_named(tmp_path: Path, cell: dict, expected: str) 
 
 def page_config(tmp_path: Path) -> SimpleNamespace:
     (tmp_path / "notebooks").mkdir(exist_ok=True)
-    return SimpleNamespace(config_file_path=str(tmp_path / "mkdocs.yml"), docs_dir=str(tmp_path / "docs/ko"), extra={"notebook_labels": {"output": "출력", "download": "노트북:"}})
+    return SimpleNamespace(config_file_path=str(tmp_path / "mkdocs.yml"), docs_dir=str(tmp_path / "docs/ko"), extra={"notebook_labels": {"output": "출력", "download": "노트북:", "how": "실행 방법"}})
 
 
 def embed(tmp_path: Path, line: str, **cell) -> str:
@@ -137,7 +137,7 @@ def test_embed_renders_code_output_and_download_link(tmp_path: Path) -> None:
     md = embed(tmp_path, '{{ cell("demo", "step") }}', outputs=out)
     assert '<div class="nb-cell" data-notebook="demo" data-tag="step" markdown>' in md
     assert "```python\nprint(1)\n```" in md and '```text title="출력"\n1\n```' in md
-    assert 'href="../notebooks/demo.ipynb"' in md
+    assert 'href="../notebooks/demo.ipynb"' in md and 'href="../#run-the-demos"' in md
 
 
 @pytest.mark.parametrize(
