@@ -129,3 +129,10 @@ def test_dark_mode_toggles_and_persists_across_pages(page, base_url: str) -> Non
     assert scheme(page) == "slate"
     page.goto(base_url + url_path("tcp-ip", "en"))
     assert scheme(page) == "slate", "the chosen dark scheme did not carry over to the next page"
+
+
+def test_korean_lines_break_between_words(page, base_url: str) -> None:
+    page.goto(base_url + url_path("tcp-ip", "ko"))
+    assert page.evaluate("getComputedStyle(document.querySelector('.md-typeset p')).wordBreak") == "keep-all"
+    page.goto(base_url + url_path("tcp-ip", "en"))
+    assert page.evaluate("getComputedStyle(document.querySelector('.md-typeset p')).wordBreak") == "normal"
