@@ -1,0 +1,164 @@
+"""A recursive resolver of our own: follow referrals from the root, cache by TTL.
+
+A browser asks a resolver one question and gets one answer; the resolver does
+the walking. It asks the root, which refers it to the `test.` servers, which
+refer it to the `example.test.` servers, which answer. Each answer is cached
+for its TTL, measured on an injected clock so the demo can skip time.
+
+Simplified on purpose: only positive answers are cached (RFC 2308 also
+caches NXDOMAIN), referrals are not cached, CNAMEs are not followed, only
+UDP is spoken (a truncated reply is an error), and query IDs count up from 1
+where a real resolver picks random IDs and source ports so that an attacker
+off the path cannot guess them. Servers are reached only through the strict
+NS-name table explained in dns_servers.py.
+
+Builds on dns_wire.py and dns_servers.py. Shown on docs/*/website.md, run by
+notebooks/website_dns.ipynb, tested by tests/website/.
+"""
+
+from __future__ import annotations
+
+import itertools
+import socket
+from dataclasses import dataclass
+
+from snippets.website.dns_wire import DNSError, Message, build_query, parse_message
+
+LOOPBACK = "127.0.0.1"
+
+
+class ResolveError(Exception):
+    """No usable answer: a server was dead, silent, or answered nonsense."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    name: str
+    rcode: str  # NOERROR or NXDOMAIN
+    addresses: tuple[str, ...]
+    ttl: int  # seconds the answer may still be cached
+    path: tuple[str, ...]  # one line per server asked; empty when cached
+    from_cache: bool
+
+
+class FakeClock:
+    """Seconds that pass only when the demo says so."""
+
+    def __init__(self, now: float = 0.0):
+        self.now = now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def _absolute(name: str) -> str:
+    return name.lower().removesuffix(".") + "."
+
+
+def _within(name: str, zone: str) -> bool:
+    return zone == "." or name == zone or name.endswith("." + zone)
+
+
+def _shown(zone: str) -> str:
+    return "root ." if zone == "." else zone
+
+
+# --8<-- [start:ask]
+def ask(address: tuple[str, int], name: str, qtype: str = "A", ident: int = 1,
+        timeout: float = 2.0) -> Message:
+    """One question over UDP, no recursion wanted; the reply must match it."""
+    if address[0] != LOOPBACK:
+        raise ValueError(f"this demo only talks to {LOOPBACK}, not {address[0]}")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(timeout)
+        sock.connect(address)  # a connected socket hears "port unreachable"
+        try:
+            sock.send(build_query(name, qtype, ident, recursion_desired=False))
+            data = sock.recv(65535)
+        except ConnectionRefusedError:
+            raise ResolveError("refused: nothing listens there") from None
+        except TimeoutError:
+            raise ResolveError(f"did not answer in {timeout} s") from None
+    try:
+        reply = parse_message(data)
+    except DNSError as exc:
+        raise ResolveError(f"sent a bad message: {exc}") from None
+    asked = [(q.name.lower(), q.type) for q in reply.questions]
+    if not reply.qr or reply.id != ident or asked != [(_absolute(name), qtype)]:
+        raise ResolveError("answered a different question")  # or it is not ours at all
+    if reply.tc:
+        raise ResolveError("truncated its reply; TCP is not implemented")
+    return reply
+# --8<-- [end:ask]
+
+
+class Resolver:
+    """Iterative queries from the root down, with a TTL cache in front."""
+
+    def __init__(self, root_address: tuple[str, int],
+                 ns_addresses: dict[str, tuple[str, int]],
+                 clock: FakeClock, timeout: float = 2.0, max_referrals: int = 8):
+        for host, _port in [root_address, *ns_addresses.values()]:
+            if host != LOOPBACK:
+                raise ValueError(f"this demo only talks to {LOOPBACK}, not {host}")
+        self.root_address = root_address
+        self.ns_addresses = {_absolute(name): a for name, a in ns_addresses.items()}
+        self.clock = clock
+        self.timeout = timeout
+        self.max_referrals = max_referrals
+        self._cache: dict[tuple[str, str], tuple[float, Answer]] = {}
+        self._ids = itertools.count(1)
+
+    # --8<-- [start:cache]
+    def resolve(self, name: str, qtype: str = "A") -> Answer:
+        """Answer from the cache while the TTL lasts, else ask the servers."""
+        key = (_absolute(name), qtype)
+        if key in self._cache:
+            expires, answer = self._cache[key]
+            if self.clock.now < expires:
+                left = int(expires - self.clock.now)
+                return Answer(answer.name, answer.rcode, answer.addresses, left,
+                              path=(), from_cache=True)
+            del self._cache[key]  # expired: forget it and ask again
+        answer = self._iterate(*key)
+        if answer.addresses:
+            self._cache[key] = (self.clock.now + answer.ttl, answer)
+        return answer
+    # --8<-- [end:cache]
+
+    # --8<-- [start:follow-referrals]
+    def _iterate(self, name: str, qtype: str) -> Answer:
+        """Start at the root; each referral names the servers one level down."""
+        zone, address, path = ".", self.root_address, []
+        for _ in range(self.max_referrals):
+            try:
+                reply = ask(address, name, qtype, next(self._ids) & 0xFFFF, self.timeout)
+            except ResolveError as exc:
+                raise ResolveError(f"the server for {_shown(zone)} {exc}") from None
+            referral = [r for r in reply.authority if r.type == "NS"]
+            if reply.rcode != "NOERROR" or reply.answers or not referral:
+                return self._final(zone, name, qtype, reply, path)
+            child, nameserver = referral[0].name.lower(), referral[0].data.lower()
+            if child == zone or not _within(child, zone) or not _within(name, child):
+                raise ResolveError(
+                    f"{_shown(zone)} referred {name} to {child}: not a step towards it")
+            path.append(f"{_shown(zone)} -> referral to {child} ({nameserver})")
+            zone, address = child, self._nameserver(nameserver)
+        raise ResolveError(f"more than {self.max_referrals} referrals for {name}")
+
+    def _final(self, zone: str, name: str, qtype: str, reply: Message,
+               path: list[str]) -> Answer:
+        if reply.rcode not in ("NOERROR", "NXDOMAIN"):
+            raise ResolveError(f"the server for {_shown(zone)} answered {reply.rcode}")
+        records = [r for r in reply.answers if r.type == qtype and r.name.lower() == name]
+        addresses = tuple(r.data for r in records)
+        ttl = min((r.ttl for r in records), default=0)  # the set lives as long as its shortest
+        said = f"answer {' '.join(addresses)} ttl {ttl}" if addresses else reply.rcode
+        path.append(f"{_shown(zone)} -> {said}")
+        return Answer(name, reply.rcode, addresses, ttl, tuple(path), from_cache=False)
+    # --8<-- [end:follow-referrals]
+
+    def _nameserver(self, ns_name: str) -> tuple[str, int]:
+        if ns_name not in self.ns_addresses:
+            raise ResolveError(f"no loopback address for {ns_name}: this demo never looks it up")
+        return self.ns_addresses[ns_name]

@@ -1,0 +1,138 @@
+"""Tests for snippets.website.tls: a trustme CA, a TLS server on 127.0.0.1, and the two classic failures."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import ssl
+import threading
+import time
+
+import pytest
+
+from snippets.website.tls import TLSServer, handshake, https_get, make_ca, server_context
+
+pytestmark = pytest.mark.timeout(10)
+
+HOST = "www.example.test"
+MISMATCH = "Hostname mismatch, certificate is not valid for 'other.test'."
+UNKNOWN_ISSUER = "unable to get local issuer certificate"
+
+
+@pytest.fixture(scope="module")
+def ca():
+    return make_ca("Example Test CA")
+
+
+@pytest.fixture(scope="module")
+def ca_pem(ca) -> bytes:
+    return ca.cert_pem.bytes()
+
+
+@pytest.fixture
+def server(ca):
+    with TLSServer(ca) as running:
+        yield running
+
+
+def test_handshake_succeeds_and_reports_the_certificate(server: TLSServer, ca_pem: bytes) -> None:
+    result = handshake(server.address, HOST, ca_pem)
+    assert (result.verified, result.version, result.error) == (True, "TLSv1.3", None)
+    assert (result.peer_subject_cn, result.peer_issuer_o, result.peer_names) == (HOST, "Example Test CA", (HOST,))
+
+
+def test_hostname_mismatch_fails_verification(server: TLSServer, ca_pem: bytes) -> None:
+    result = handshake(server.address, "other.test", ca_pem)
+    assert (result.verified, result.version, result.error) == (False, None, MISMATCH)
+    server.close()
+    assert (server.handshakes, server.errors) == (0, ["SSLV3_ALERT_BAD_CERTIFICATE"])  # the client's alert
+
+
+def test_untrusted_ca_fails_verification(server: TLSServer) -> None:
+    stranger = make_ca("Some Other CA")
+    result = handshake(server.address, HOST, stranger.cert_pem.bytes())
+    assert (result.verified, result.error) == (False, UNKNOWN_ISSUER)
+    server.close()
+    assert server.errors == ["TLSV1_ALERT_UNKNOWN_CA"]
+
+
+def test_the_failures_are_ssl_cert_verification_errors(server: TLSServer, ca_pem: bytes) -> None:
+    context = ssl.create_default_context(cadata=ca_pem.decode())
+    for hostname, reason in (("other.test", MISMATCH), (HOST, None)):
+        with socket.create_connection(server.address, timeout=5) as raw:
+            if reason is None:
+                with context.wrap_socket(raw, server_hostname=hostname) as tls:
+                    assert tls.version() == "TLSv1.3"
+                continue
+            with pytest.raises(ssl.SSLCertVerificationError) as caught:
+                context.wrap_socket(raw, server_hostname=hostname)
+            assert (caught.value.verify_code, caught.value.verify_message) == (62, reason)
+
+
+def test_server_keeps_serving_after_failed_handshakes(server: TLSServer, ca_pem: bytes) -> None:
+    assert not handshake(server.address, "other.test", ca_pem).verified
+    assert handshake(server.address, HOST, ca_pem).verified
+    server.close()
+    assert (server.handshakes, len(server.errors)) == (1, 1)
+
+
+def test_https_get_is_http_inside_tls(server: TLSServer, ca_pem: bytes) -> None:
+    response = https_get(server.address, HOST, ca_pem)
+    assert (response.status, response.body) == (200, b"hello over TLS\n")
+    with pytest.raises(ssl.SSLCertVerificationError):
+        https_get(server.address, "other.test", ca_pem)
+
+
+def test_tls_1_2_is_the_minimum(server: TLSServer, ca_pem: bytes) -> None:
+    old = ssl.create_default_context(cadata=ca_pem.decode())
+    old.minimum_version = old.maximum_version = ssl.TLSVersion.TLSv1_2
+    with socket.create_connection(server.address, timeout=5) as raw:
+        with old.wrap_socket(raw, server_hostname=HOST) as tls:
+            assert tls.version() == "TLSv1.2"  # still allowed
+    assert server_context(make_ca("x"), HOST).minimum_version == ssl.TLSVersion.TLSv1_2
+
+
+def test_plain_http_to_a_tls_port_is_a_handshake_error(server: TLSServer) -> None:
+    with socket.create_connection(server.address, timeout=5) as raw:
+        raw.sendall(b"GET / HTTP/1.1\r\nHost: www.example.test\r\n\r\n")
+        with contextlib.suppress(ConnectionResetError):
+            assert raw.recv(1024) == b""  # no HTTP answer: the server hangs up
+    server.close()
+    assert server.errors == ["HTTP_REQUEST"]  # OpenSSL recognises the mistake
+
+
+def test_only_loopback() -> None:
+    with pytest.raises(ValueError, match="only connects to 127.0.0.1"):
+        handshake(("93.184.216.34", 443), "example.com", b"")
+    with pytest.raises(ValueError, match="only connects to 127.0.0.1"):
+        https_get(("93.184.216.34", 443), "example.com", b"")
+
+
+def test_start_close_and_address_misuse(ca) -> None:
+    server = TLSServer(ca)
+    with pytest.raises(RuntimeError, match="not started"):
+        server.address
+    server.close()
+    with server, pytest.raises(RuntimeError, match="already started"):
+        server.start()
+
+
+def test_close_leaves_no_threads_behind(ca, ca_pem: bytes) -> None:
+    before = threading.active_count()
+    with TLSServer(ca) as server:
+        assert handshake(server.address, HOST, ca_pem).verified
+        assert not handshake(server.address, "other.test", ca_pem).verified
+    assert threading.active_count() == before
+    assert (server.handshakes, server.errors) == (1, ["SSLV3_ALERT_BAD_CERTIFICATE"])
+
+
+def test_close_wakes_a_server_stuck_in_a_handshake(ca) -> None:
+    before = threading.active_count()
+    with TLSServer(ca) as server, socket.create_connection(server.address, timeout=5) as silent:
+        silent.sendall(b"\x16\x03\x01")  # the start of a ClientHello, and then nothing
+        time.sleep(0.3)  # let the server accept it and block reading the rest
+        started = time.monotonic()
+        server.close()  # must not wait for the server's 2 s read timeout
+        assert time.monotonic() - started < 1.0
+    assert threading.active_count() == before
+    assert server.errors == ["UNEXPECTED_EOF_WHILE_READING"]
