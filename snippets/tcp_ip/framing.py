@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import socket
 import struct
+from collections.abc import Iterator
 
 HEADER = struct.Struct("!cI")  # kind: 1 byte, length: uint32, network byte order
 MAX_PAYLOAD = 64 * 1024
@@ -87,3 +88,24 @@ def decode_frames(
         frames.append((kind, payload))
         offset += length
     return frames
+
+
+# --8<-- [start:split-frames]
+def split_frames(
+    buffer: bytearray, max_payload: int = MAX_PAYLOAD
+) -> Iterator[tuple[bytes, bytes]]:
+    """Yield each complete frame at the front of buffer, removing it; keep a partial one.
+
+    For non-blocking readers: append whatever recv() returned, then iterate.
+    Frames before a bad header come out first, then FrameError is raised.
+    """
+    while len(buffer) >= HEADER.size:
+        kind, length = HEADER.unpack_from(buffer)
+        _check_header(kind, length, max_payload)  # before waiting for the payload
+        end = HEADER.size + length
+        if len(buffer) < end:
+            return  # the rest of this frame has not arrived yet
+        payload = bytes(buffer[HEADER.size : end])
+        del buffer[:end]
+        yield kind, payload
+# --8<-- [end:split-frames]

@@ -13,7 +13,7 @@ in a referral to the loopback (host, port) of the next server; a name that
 is not in it is an error, never a lookup.
 
 Builds on dns_wire.py. Shown on docs/*/website.md, run by
-notebooks/website_dns.ipynb, tested by tests/website/.
+notebooks/website_dns_resolve.ipynb, tested by tests/website/.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ off the path cannot guess them. Servers are reached only through the strict
 NS-name table explained in dns_servers.py.
 
 Builds on dns_wire.py and dns_servers.py. Shown on docs/*/website.md, run by
-notebooks/website_dns.ipynb, tested by tests/website/.
+notebooks/website_dns_resolve.ipynb, tested by tests/website/.
 """
 
 from __future__ import annotations
