@@ -2,7 +2,7 @@
 
 Walk the commits that touched docs/ko/P or docs/en/P, oldest first (uncommitted edits count as a last
 commit). A commit that changes one side *substantively* puts the other side behind; a commit that
-changes the side that was behind, or both sides, brings the pair back in sync. Typo fixes do not count:
+changes the side that was behind substantively, or touches both sides, brings the pair back in sync. Typo fixes do not count:
 a change is substantive unless every changed line differs from its old version by at most TYPO_CHARS
 characters. When a one-sided change needs no translation (a reworded sentence, say), record the pair as
 in sync with `make translations-synced PAGE=P`: translations.yml then holds the commit from which on
@@ -87,16 +87,16 @@ def status(root: Path, page: str) -> Status | None:
     if _git(root, "diff", "--quiet", "HEAD", "--", *paths) is None:  # uncommitted edits
         steps.append(("working tree", "(uncommitted)", "HEAD", None))
     for commit, day, old_rev, new_rev in steps:
-        changed = []
+        touched, changed = [], []
         for lang, path in zip(LANGS, paths):
             old = _git(root, "show", f"{old_rev}:{path}") or ""
             new = (root / path).read_text(encoding="utf-8") if new_rev is None and (root / path).exists() else _git(root, "show", f"{new_rev}:{path}") or ""
-            if old and new and substantive(old, new):
-                changed.append(lang)
-            elif bool(old) != bool(new):  # a side created or deleted: the pair starts or ends here
-                changed.append(lang)
-        if len(changed) == 2 or (changed and changed[0] == behind):
-            behind, since, date, base = None, None, None, commit
+            if old != new:
+                touched.append(lang)
+            if bool(old) != bool(new) or (old and new and substantive(old, new)):
+                changed.append(lang)  # created, deleted, or more than a typo fix
+        if len(touched) == 2 or (changed and changed[0] == behind):
+            behind, since, date, base = None, None, None, commit  # both sides updated together, or caught up
         elif changed:
             behind = "en" if changed[0] == "ko" else "ko"
             since, date = commit, day

@@ -104,3 +104,8 @@ def test_a_marker_outside_the_history_fails_loudly(repo: Path) -> None:
     (repo / "translations.yml").write_text("synced:\n  page.md: " + "0" * 40 + "\n", encoding="utf-8")
     with pytest.raises(PluginError, match="is not a full commit hash"):
         status(repo, "page.md")
+
+
+def test_a_commit_touching_both_sides_counts_as_updating_both(repo: Path) -> None:
+    commit(repo, ko=KO.replace("첫", "첫째"), en=EN.replace("The first paragraph.", "The first paragraph, now much longer than before."))
+    assert status(repo, "page.md").behind is None
