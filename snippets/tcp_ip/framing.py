@@ -48,7 +48,7 @@ def recv_exactly(sock: socket.socket, n: int) -> bytes:
 # --8<-- [end:recv-exactly]
 
 
-def _check_header(kind: bytes, length: int, max_payload: int) -> None:
+def check_header(kind: bytes, length: int, max_payload: int) -> None:
     if kind not in KINDS:
         raise FrameError(f"unknown frame kind: {kind!r}")
     if length > max_payload:  # refuse before reading: the length is untrusted
@@ -63,7 +63,7 @@ def read_frame(
     if not sock.recv(1, socket.MSG_PEEK):  # look without consuming
         return None  # clean end of stream: no frame was started
     kind, length = HEADER.unpack(recv_exactly(sock, HEADER.size))
-    _check_header(kind, length, max_payload)
+    check_header(kind, length, max_payload)
     return kind, recv_exactly(sock, length)
 # --8<-- [end:read-frame]
 
@@ -80,7 +80,7 @@ def decode_frames(
                 f"truncated header: {len(data) - offset} of {HEADER.size} bytes"
             )
         kind, length = HEADER.unpack_from(data, offset)
-        _check_header(kind, length, max_payload)
+        check_header(kind, length, max_payload)
         offset += HEADER.size
         payload = data[offset : offset + length]
         if len(payload) < length:
@@ -101,7 +101,7 @@ def split_frames(
     """
     while len(buffer) >= HEADER.size:
         kind, length = HEADER.unpack_from(buffer)
-        _check_header(kind, length, max_payload)  # before waiting for the payload
+        check_header(kind, length, max_payload)  # before waiting for the payload
         end = HEADER.size + length
         if len(buffer) < end:
             return  # the rest of this frame has not arrived yet

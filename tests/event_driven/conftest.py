@@ -1,0 +1,37 @@
+"""Shared fixtures for the event-driven tests: the servers under test and a leak check."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from snippets.event_driven.async_echo import AsyncioEchoServer
+from snippets.event_driven.callbacks import CallbackEchoServer
+from snippets.event_driven.coroutines import CoroutineEchoServer
+
+EVENT_SERVERS = {
+    "callbacks": CallbackEchoServer,
+    "coroutines": CoroutineEchoServer,
+    "asyncio": AsyncioEchoServer,
+}
+
+
+@pytest.fixture(params=list(EVENT_SERVERS.values()), ids=list(EVENT_SERVERS))
+def server_class(request: pytest.FixtureRequest) -> type:
+    return request.param
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.fixture
+def no_leaks() -> Iterator[None]:
+    """After the test: as many threads and open file descriptors as before it."""
+    threads, fds = threading.active_count(), open_fds()
+    yield
+    assert threading.active_count() == threads
+    assert open_fds() == fds

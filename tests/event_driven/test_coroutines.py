@@ -1,0 +1,117 @@
+"""Tests for snippets.event_driven.coroutines: Future, Task and waiting for readiness."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Generator, Iterator
+
+import pytest
+
+from snippets.event_driven.coroutines import Future, Task, recv, sendall, wait_for
+from snippets.event_driven.loop import EventLoop
+
+pytestmark = pytest.mark.timeout(10)
+
+
+@pytest.fixture
+def loop() -> Iterator[EventLoop]:
+    loop = EventLoop(poll=0.01)
+    yield loop
+    loop.close()
+
+
+@pytest.fixture
+def tcp_pair() -> Iterator[tuple[socket.socket, socket.socket]]:
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        client = socket.create_connection(listener.getsockname(), timeout=5)
+        server, _ = listener.accept()
+    client.setblocking(False)
+    server.setblocking(False)
+    with client, server:
+        yield client, server
+
+
+def test_future_calls_back_with_itself() -> None:
+    future = Future()
+    seen: list[object] = []
+    future.add_done_callback(lambda done: seen.append(done.result))
+    future.set_result(42)
+    assert seen == [42]
+
+
+def test_yield_from_a_future_suspends_then_returns_its_result() -> None:
+    future = Future()
+
+    def coro() -> Generator[Future, object, object]:
+        value = yield from future
+        return value * 2
+
+    gen = coro()
+    assert next(gen) is future  # the coroutine hands over what it waits for
+    future.set_result(21)
+    with pytest.raises(StopIteration) as stop:
+        gen.send(None)  # what a Task does when the future is done
+    assert stop.value.value == 42
+
+
+def test_task_runs_a_coroutine_through_several_waits(loop: EventLoop) -> None:
+    order: list[str] = []
+
+    def sleep(delay: float) -> Generator[Future, object, object]:
+        future = Future()
+        loop.call_later(delay, future.set_result, delay)
+        return (yield from future)
+
+    def worker(name: str, delay: float) -> Generator[Future, object, object]:
+        for step in range(2):
+            yield from sleep(delay)
+            order.append(f"{name} {step}")
+        return name.upper()
+
+    slow, fast = Task(loop, worker("slow", 0.03)), Task(loop, worker("fast", 0.01))
+    loop.run_until(lambda: slow.done and fast.done, timeout=5)
+    assert order == ["fast 0", "fast 1", "slow 0", "slow 1"]
+    assert (slow.result, fast.result) == ("SLOW", "FAST")
+
+
+def test_an_exception_in_a_task_is_recorded_by_the_loop(loop: EventLoop) -> None:
+    def broken() -> Generator[Future, object, object]:
+        raise RuntimeError("gave up")
+        yield Future()  # unreachable: makes this function a generator
+
+    task = Task(loop, broken())
+    loop.run_until(lambda: task.done, timeout=5)
+    assert loop.errors == ["RuntimeError in broken: gave up"]
+
+
+def test_wait_for_recv_and_sendall_on_sockets(
+    loop: EventLoop, tcp_pair: tuple[socket.socket, socket.socket]
+) -> None:
+    client, server = tcp_pair
+    big = bytes(range(256)) * 8192  # 2 MiB: more than the kernel buffers take at once
+
+    def echo_one() -> Generator[Future, object, object]:
+        data = yield from recv(loop, server)
+        yield from sendall(loop, server, bytes(data) * 2)
+        return data
+
+    def send_big() -> Generator[Future, object, object]:
+        yield from sendall(loop, server, big)
+
+    def read_all(n: int) -> Generator[Future, object, object]:
+        received = bytearray()
+        while len(received) < n:
+            yield from wait_for(loop, client)
+            received += client.recv(1 << 20)
+        return bytes(received)
+
+    task = Task(loop, echo_one())
+    client.sendall(b"hi")
+    loop.run_until(lambda: task.done, timeout=5)
+    assert task.result == b"hi"
+    assert client.recv(10) == b"hihi"
+
+    sender, reader = Task(loop, send_big()), Task(loop, read_all(len(big)))
+    loop.run_until(lambda: sender.done and reader.done, timeout=5)
+    assert reader.result == big
+    assert loop.errors == []
