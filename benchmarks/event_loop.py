@@ -197,20 +197,21 @@ def render_markdown(data: dict) -> str:
     counts = sorted({int(n) for per in data["results"].values() for n in per})
     settings, m = data["settings"], data["machine"]
 
-    def table(title: str, cell) -> list[str]:
-        rows = [title, "", "| concurrent clients | " + " | ".join(names) + " |",
+    def table(section: str, title: str, cell) -> list[str]:
+        # Each table is a named section that pages can include: --8<-- "benchmarks/results/event_loop.md:throughput"
+        rows = [title, "", f"<!-- --8<-- [start:{section}] -->", "| concurrent clients | " + " | ".join(names) + " |",
                 "| ---: | " + " | ".join("---:" for _ in names) + " |"]
         for n in counts:
             rows.append(f"| {n:,} | " + " | ".join(cell(data["results"][name][str(n)]) for name in names) + " |")
-        return rows + [""]
+        return rows + [f"<!-- --8<-- [end:{section}] -->", ""]
 
-    lines = table(f"Echo round trips per second, median of {settings['repeats']} runs (higher is better):",
+    lines = table("throughput", f"Echo round trips per second, median of {settings['repeats']} runs (higher is better):",
                   lambda r: f"{r['round_trips_per_s']:,}")
-    lines += table("Latency of one round trip in the median run, p50 / p99 in ms:",
+    lines += table("latency", "Latency of one round trip in the median run, p50 / p99 in ms:",
                    lambda r: f"{r['p50_ms']:.2f} / {r['p99_ms']:.2f}")
-    lines += table("Server CPU in the median run, user + system (1.00 is one core busy all the time):",
+    lines += table("cpu", "Server CPU in the median run, user + system (1.00 is one core busy all the time):",
                    lambda r: f"{r['server_user_cpu']:.2f} + {r['server_system_cpu']:.2f}")
-    lines += table(f"Every run, round trips per second (* other processes used more than {NOISE:g} "
+    lines += table("runs", f"Every run, round trips per second (* other processes used more than {NOISE:g} "
                    "of a CPU meanwhile: not used for the median when a quieter run exists):",
                    lambda r: " · ".join(f"{run['round_trips_per_s']:,}" + ("*" if run["other_cpu"] > NOISE else "")
                                         for run in r["runs"]))
