@@ -16,10 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from snippets.event_driven.loop import EventLoop, describe
+from snippets.loopback import LOOPBACK, ListeningServer
 from snippets.tcp_ip.framing import (
     HEADER, MAX_PAYLOAD, FrameError, encode_frame, split_frames)
 
-LOOPBACK = "127.0.0.1"
 BACKLOG = 1024  # many clients may connect at once
 HIGH_WATER = 256 * 1024  # stop reading from a client that does not read its echoes
 Handler = Callable[[bytes], bytes]  # request payload in, reply payload out
@@ -44,7 +44,7 @@ class Connection:
     closing: bool = False  # close once the outbox is empty
 
 
-class CallbackEchoServer:
+class CallbackEchoServer(ListeningServer):
     """Echo every data frame back; answer a bad frame with an error frame."""
 
     def __init__(self, handler: Handler = echo, max_payload: int = MAX_PAYLOAD):
@@ -57,13 +57,6 @@ class CallbackEchoServer:
         self._listener: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._closing = False
-
-    @property
-    def address(self) -> tuple[str, int]:
-        if self._listener is None:
-            raise RuntimeError("server is not started")
-        host, port = self._listener.getsockname()
-        return host, port
 
     def start(self) -> CallbackEchoServer:
         if self._listener is not None:

@@ -13,16 +13,16 @@ import socket
 import threading
 from collections.abc import Callable
 
+from snippets.loopback import LOOPBACK, ListeningServer
 from snippets.tcp_ip.framing import MAX_PAYLOAD, FrameError, encode_frame, read_frame
 
-LOOPBACK = "127.0.0.1"
 
 
 class EchoError(Exception):
     """The server answered with an error frame."""
 
 
-class EchoServer:
+class EchoServer(ListeningServer):
     """Echo every data frame back; answer a bad frame with an error frame."""
 
     def __init__(self, idle_timeout: float = 5.0, max_payload: int = MAX_PAYLOAD):
@@ -38,13 +38,6 @@ class EchoServer:
         self._accept_thread: threading.Thread | None = None
         self._threads: list[threading.Thread] = []
         self._connections: set[socket.socket] = set()
-
-    @property
-    def address(self) -> tuple[str, int]:
-        if self._listener is None:
-            raise RuntimeError("server is not started")
-        host, port = self._listener.getsockname()
-        return host, port
 
     def start(self) -> EchoServer:
         if self._listener is not None:

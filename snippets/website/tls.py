@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 import trustme
 
+from snippets.loopback import LOOPBACK, ListeningServer
 from snippets.website.http_raw import Response, build_request, parse_response
 
-LOOPBACK = "127.0.0.1"
 PAGE = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 15\r\n\r\nhello over TLS\n"
 
 
@@ -53,7 +53,7 @@ def server_context(ca: trustme.CA, hostname: str) -> ssl.SSLContext:
 # --8<-- [end:server-context]
 
 
-class TLSServer:
+class TLSServer(ListeningServer):
     """Accept one connection at a time, handshake, answer one fixed HTTP response."""
 
     def __init__(self, ca: trustme.CA, hostname: str = "www.example.test"):
@@ -64,13 +64,6 @@ class TLSServer:
         self._listener: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._waker: socket.socket | None = None
-
-    @property
-    def address(self) -> tuple[str, int]:
-        if self._listener is None:
-            raise RuntimeError("server is not started")
-        host, port = self._listener.getsockname()
-        return host, port
 
     def start(self) -> TLSServer:
         if self._listener is not None:
