@@ -43,8 +43,11 @@ def search_url(tmp_path_factory: pytest.TempPathFactory):
     for name in ("hooks", "overrides"):
         shutil.copytree(ROOT / name, repo / name)
     for lang, pages in (("ko", KO), ("en", EN)):
+        for source in (ROOT / "docs" / lang).rglob("*.md"):  # every page the nav lists, as a stub
+            stub = repo / source.relative_to(ROOT)
+            stub.parent.mkdir(parents=True, exist_ok=True)
+            stub.write_text(f"# {source.stem} {{ #{source.stem} }}\n", encoding="utf-8")
         for name, text in pages.items():
-            (repo / "docs" / lang).mkdir(parents=True, exist_ok=True)
             (repo / "docs" / lang / name).write_text(text, encoding="utf-8")
     site = repo / "site"
     build_site(site, root=repo)
