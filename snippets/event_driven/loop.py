@@ -101,6 +101,7 @@ class EventLoop:
     def stop(self) -> None:
         self._stopping = True
 
+    # --8<-- [start:run-once]
     def _run_once(self) -> None:
         """Wait for ready sockets or the next timer, then run what is ready."""
         timeout = 0.0 if self._ready else self.poll
@@ -121,6 +122,7 @@ class EventLoop:
                 callback(*args)
             except Exception as exc:  # one bad callback must not stop everyone else
                 self.errors.append(describe(exc))
+    # --8<-- [end:run-once]
 
     def _io_ready(self, sock: socket.socket, which: int) -> None:
         try:
