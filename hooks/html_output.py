@@ -7,9 +7,9 @@
 2. Size: drop the indentation MkDocs and Material templates leave in every page (about 5 KB a page).
 
 Only whitespace at the start of a line goes, and never inside <pre> or <textarea>, where it is content.
-Inside code blocks, Pygments wraps whitespace in <span class="w"> (no style uses it) and plain names
-in <span class="n"> (styled in the code's own colour), and starts each block with an empty
-<span></span>: all three go, their text stays; the page looks the same.
+Inside code blocks, Pygments wraps whitespace in <span class="w"> (no style uses it), names in
+<span class="n"> and punctuation in <span class="p"> (both drawn in the code's own colour), and starts
+each block with an empty <span></span>: all of them go, their text stays; the page looks the same.
 It keeps pages inside the 60 KB budget that tests/site checks.
 """
 
@@ -21,8 +21,9 @@ KEEP = re.compile(r"(<pre[\s>].*?</pre>|<textarea[\s>].*?</textarea>)", re.S | r
 INDENT = re.compile(r"\n[ \t]+")
 BLANK_LINES = re.compile(r"\n{2,}")
 CHECKBOX_AUTOCOMPLETE = re.compile(r'(<input [^>]*type="checkbox"[^>]*?) autocomplete="off"')
-# Material colours .n (plain names) with --md-code-hl-name-color, which is the code's own colour.
-UNSTYLED_SPAN = re.compile(r'<span class="[wn]">([^<]*)</span>|<span></span>')
+# Material colours .n (names) with --md-code-hl-name-color, the code's own colour, and extra.css gives
+# .p (punctuation) that colour too: spans that change nothing on screen.
+UNSTYLED_SPAN = re.compile(r'<span class="[wnp]">([^<]*)</span>|<span></span>')
 
 
 def compact(html: str) -> str:
