@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import threading
 from collections.abc import Iterator
 
@@ -11,6 +12,7 @@ import pytest
 from snippets.event_driven.async_echo import AsyncioEchoServer
 from snippets.event_driven.callbacks import CallbackEchoServer
 from snippets.event_driven.coroutines import CoroutineEchoServer
+from snippets.event_driven.loop import EventLoop
 
 EVENT_SERVERS = {
     "callbacks": CallbackEchoServer,
@@ -35,3 +37,22 @@ def no_leaks() -> Iterator[None]:
     yield
     assert threading.active_count() == threads
     assert open_fds() == fds
+
+
+@pytest.fixture
+def loop() -> Iterator[EventLoop]:
+    loop = EventLoop(poll=0.01)
+    yield loop
+    loop.close()
+
+
+@pytest.fixture
+def tcp_pair() -> Iterator[tuple[socket.socket, socket.socket]]:
+    """A connected (client, server) pair of non-blocking TCP sockets on loopback."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        client = socket.create_connection(listener.getsockname(), timeout=5)
+        server, _ = listener.accept()
+    client.setblocking(False)
+    server.setblocking(False)
+    with client, server:
+        yield client, server

@@ -13,22 +13,6 @@ from snippets.event_driven.loop import EventLoop
 pytestmark = pytest.mark.timeout(10)
 
 
-@pytest.fixture
-def loop() -> Iterator[EventLoop]:
-    loop = EventLoop(poll=0.01)
-    yield loop
-    loop.close()
-
-
-@pytest.fixture
-def tcp_pair() -> Iterator[tuple[socket.socket, socket.socket]]:
-    with socket.create_server(("127.0.0.1", 0)) as listener:
-        client = socket.create_connection(listener.getsockname(), timeout=5)
-        server, _ = listener.accept()
-    client.setblocking(False)
-    server.setblocking(False)
-    with client, server:
-        yield client, server
 
 
 def test_future_calls_back_with_itself() -> None:

@@ -22,23 +22,6 @@ class FakeClock:
         return self.now
 
 
-@pytest.fixture
-def loop() -> Iterator[EventLoop]:
-    loop = EventLoop(poll=0.01)
-    yield loop
-    loop.close()
-
-
-@pytest.fixture
-def tcp_pair() -> Iterator[tuple[socket.socket, socket.socket]]:
-    """A connected (client, server) pair of non-blocking TCP sockets on loopback."""
-    with socket.create_server(("127.0.0.1", 0)) as listener:
-        client = socket.create_connection(listener.getsockname(), timeout=5)
-        server, _ = listener.accept()
-    client.setblocking(False)
-    server.setblocking(False)
-    with client, server:
-        yield client, server
 
 
 def test_call_soon_runs_in_call_order(loop: EventLoop) -> None:
