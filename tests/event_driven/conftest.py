@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import socket
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -24,19 +22,6 @@ EVENT_SERVERS = {
 @pytest.fixture(params=list(EVENT_SERVERS.values()), ids=list(EVENT_SERVERS))
 def server_class(request: pytest.FixtureRequest) -> type:
     return request.param
-
-
-def open_fds() -> int:
-    return len(os.listdir("/proc/self/fd"))
-
-
-@pytest.fixture
-def no_leaks() -> Iterator[None]:
-    """After the test: as many threads and open file descriptors as before it."""
-    threads, fds = threading.active_count(), open_fds()
-    yield
-    assert threading.active_count() == threads
-    assert open_fds() == fds
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -14,19 +13,6 @@ from snippets.kube_proxy.pods import Pod
 from snippets.kube_proxy.userspace import ServiceProxy, ServiceTable
 
 CLUSTER_IP = "10.3.241.152:80"  # a label only: ServiceTable maps it to 127.0.0.1
-
-
-def open_fds() -> int:
-    return len(os.listdir("/proc/self/fd"))
-
-
-@pytest.fixture
-def no_leaks() -> Iterator[None]:
-    """After the test: as many threads and open file descriptors as before it."""
-    threads, fds = threading.active_count(), open_fds()
-    yield
-    assert threading.active_count() == threads
-    assert open_fds() == fds
 
 
 @pytest.fixture
