@@ -109,3 +109,13 @@ def test_a_marker_outside_the_history_fails_loudly(repo: Path) -> None:
 def test_a_commit_touching_both_sides_counts_as_updating_both(repo: Path) -> None:
     commit(repo, ko=KO.replace("첫", "첫째"), en=EN.replace("The first paragraph.", "The first paragraph, now much longer than before."))
     assert status(repo, "page.md").behind is None
+
+
+def test_a_shallow_clone_gives_no_verdict_instead_of_failing(repo: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    marked = git(repo, "rev-parse", "HEAD")
+    commit(repo, ko=KO + "\n새 문단입니다. 다음 커밋에서 표시합니다.\n")
+    (repo / "translations.yml").write_text(f"synced:\n  page.md: '{marked}'\n", encoding="utf-8")
+    commit(repo)
+    shallow = tmp_path_factory.mktemp("shallow") / "clone"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo}", str(shallow)], check=True)
+    assert status(shallow, "page.md") is None
