@@ -19,7 +19,7 @@ NOT_FETCHED = {"canonical", "alternate", "prev", "next", "author", "license"}  #
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*$")
 HEADING_ID = re.compile(r"\{\s*#([A-Za-z0-9_-]+)[^}]*\}\s*$")
-EMBED = re.compile(r'^\{\{ cell\("([^"]+)", "([^"]+)"\) \}\}$')
+EMBED = re.compile(r'^\{\{ (cell|diagram)\("([^"]+)", "([^"]+)"(?:, "[^"]*")?\) \}\}$')  # alt text may differ
 INCLUDE = re.compile(r'^\s*-{1,}8<-{1,}\s+"([^"]+)"\s*$')
 
 
@@ -46,7 +46,7 @@ def structure(text: str) -> dict[str, list]:
             id_ = HEADING_ID.search(match[2])
             headings.append((len(match[1]), id_[1] if id_ else None, number))
         elif match := EMBED.match(line.strip()):
-            embeds.append((match[1], match[2]))
+            embeds.append((match[1], match[2], match[3]))
     for line in text.split("\n"):  # snippet includes live inside fences
         if match := INCLUDE.match(line):
             includes.append(match[1])
@@ -115,7 +115,8 @@ class _Page(HTMLParser):
                 self.links.append((tag, key, a[key], fetched))
         if tag == "a" and "md-select__link" in (a.get("class") or "").split() and a.get("hreflang"):
             self.hreflang[a["hreflang"]] = a["href"]
-        if tag == "div" and "nb-cell" in (a.get("class") or "").split():
+        classes = set((a.get("class") or "").split())
+        if (tag == "div" and "nb-cell" in classes) or (tag == "figure" and "diagram" in classes):
             self.embeds += 1
 
 
@@ -210,13 +211,14 @@ def site_problems(site: Path, docs: Path | None = None) -> list[str]:
                 found.append(f"{name}: link {url} points to a missing file")
             elif fragment and target_file.suffix == ".html" and fragment not in parsed[target_file].ids:
                 found.append(f"{name}: link {url} points to a missing anchor #{fragment}")
-        if "{{ cell(" in file.read_text(encoding="utf-8"):
-            found.append(f"{name}: an unprocessed {{{{ cell(...) }}}} line is on the page")
+        for macro in ("cell", "diagram"):
+            if "{{ %s(" % macro in file.read_text(encoding="utf-8"):
+                found.append(f"{name}: an unprocessed {{{{ {macro}(...) }}}} line is on the page")
         source = _source(docs, lang, rel) if docs is not None else None
         if source is not None:
             expected = len(structure(source.read_text(encoding="utf-8"))["embeds"])
             if page.embeds != expected:
-                found.append(f"{name}: {page.embeds} notebook cells on the page, {expected} in docs/{lang}/{source.name}")
+                found.append(f"{name}: {page.embeds} notebook cells and diagrams on the page, {expected} in docs/{lang}/{source.name}")
     for lang, prefix in LANGUAGES.items():
         found += _sitemap_problems(site, prefix)
     for css in sorted(site.rglob("*.css")):
@@ -267,7 +269,7 @@ def glossary_problems(root: Path) -> list[str]:
                     found.append(f"glossary.yml ({e['en']}): page {page} does not exist in docs/{lang}")
                 elif anchor and anchor not in {i for _, i, _ in structure(source.read_text(encoding="utf-8"))["headings"]}:
                     found.append(f"glossary.yml ({e['en']}): docs/{lang}/{page} has no heading #{anchor}")
-    avoid = [(term_pattern(bad, "ko"), bad, e["ko"]) for e in entries for bad in e.get("avoid") or []]
+    avoid = [(term_pattern(bad, "ko", exact_spacing=True), bad, e["ko"]) for e in entries for bad in e.get("avoid") or []]
     for page in sorted((docs / "ko").rglob("*.md")):
         for number, line in outside_fences(page.read_text(encoding="utf-8")):
             for pattern, bad, good in avoid:

@@ -182,6 +182,17 @@ def test_glossary_lint_names_page_line_and_preferred_spelling(tmp_path: Path) ->
     assert "glossary.yml (pod): docs/ko/k8s.md has no heading #pods" in found
 
 
+def test_glossary_lint_respects_the_spacing_of_an_avoided_spelling(tmp_path: Path) -> None:
+    from tools.checks import glossary_problems
+
+    write(tmp_path / "glossary.yml", "- {en: ReplicaSet, ko: 레플리카셋, en_def: x, ko_def: y, avoid: [레플리카 셋]}\n")
+    write(tmp_path / "docs/en/k8s.md", "# K { #k }\n")
+    write(tmp_path / "docs/ko/k8s.md", "# K { #k }\n\n레플리카셋이 파드를 만듭니다.\n")
+    assert glossary_problems(tmp_path) == []
+    write(tmp_path / "docs/ko/k8s.md", "# K { #k }\n\n레플리카 셋이 파드를 만듭니다.\n")
+    assert glossary_problems(tmp_path) == ["docs/ko/k8s.md:3: '레플리카 셋' is discouraged, write '레플리카셋' (glossary.yml)"]
+
+
 def test_notebook_from_script_splits_tagged_cells(tmp_path: Path, monkeypatch) -> None:
     import tools.notebooks as nbtools
 
