@@ -13,7 +13,7 @@ export JUPYTER_PLATFORM_DIRS := 1
 PORT ?= 8000
 NB ?=
 
-.PHONY: help serve build test test-unit test-notebooks test-site test-browser notebooks notebook-new lab translations translations-synced lock clean
+.PHONY: help serve build test test-unit test-notebooks test-site test-browser notebooks diagrams notebook-new lab translations translations-synced lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -38,15 +38,18 @@ build: $(VENV)/.installed ## Build both languages into site/ (ko at /, en at /en
 serve: build ## Build, then serve the site on http://127.0.0.1:8000 (PORT=8001 for another port)
 	$(PY) tools/serve.py site $(PORT)
 
+# Tests run through tools/hermetic.py: as root (CI) in a new network namespace with only loopback.
+HERMETIC := $(PY) tools/hermetic.py
+
 test: $(VENV)/.installed node_modules/.installed ## Every check: unit, notebooks (nbval), strict build, site, browser
-	$(PY) -m pytest -n 2 --dist loadfile -p no:cacheprovider \
+	$(HERMETIC) $(PY) -m pytest -n 2 --dist loadfile -p no:cacheprovider \
 	  --nbval --nbval-cell-timeout=30 --nbval-kernel-name=python3 tests notebooks
 
 test-unit: $(VENV)/.installed ## Only the unit tests of snippets/ and of the tools
 	$(PY) -m pytest -p no:cacheprovider tests --ignore=tests/site --ignore=tests/browser
 
 test-notebooks: $(VENV)/.installed ## Only nbval over notebooks/ (NB=notebooks/x.ipynb for one)
-	$(PY) -m pytest -p no:cacheprovider --nbval --nbval-cell-timeout=30 --nbval-kernel-name=python3 $(or $(NB),notebooks)
+	$(HERMETIC) $(PY) -m pytest -p no:cacheprovider --nbval --nbval-cell-timeout=30 --nbval-kernel-name=python3 $(or $(NB),notebooks)
 
 test-site: $(VENV)/.installed node_modules/.installed ## Only the site checks (builds the site into a temp dir)
 	$(PY) -m pytest -p no:cacheprovider tests/site
@@ -56,6 +59,9 @@ test-browser: $(VENV)/.installed node_modules/.installed ## Only the browser tes
 
 notebooks: $(VENV)/.installed ## Re-execute notebooks and store clean outputs (NB=notebooks/x.ipynb for one)
 	$(PY) tools/notebooks.py run $(NB)
+
+diagrams: $(VENV)/.installed node_modules/.installed ## Redraw diagrams/*.svg that no longer match their notebook output (ALL=1: every one)
+	$(PY) tools/diagrams.py $(if $(ALL),--all)
 
 notebook-new: $(VENV)/.installed ## New notebook from a script with `# %% tag` cells: SCRIPT=tcp_echo.py
 	@test -n "$(SCRIPT)" || { echo "usage: make notebook-new SCRIPT=path/to/name.py"; exit 2; }

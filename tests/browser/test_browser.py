@@ -136,3 +136,24 @@ def test_korean_lines_break_between_words(page, base_url: str) -> None:
     assert page.evaluate("getComputedStyle(document.querySelector('.md-typeset p')).wordBreak") == "keep-all"
     page.goto(base_url + url_path("tcp-ip", "en"))
     assert page.evaluate("getComputedStyle(document.querySelector('.md-typeset p')).wordBreak") == "normal"
+
+
+DIAGRAM_PAGES = [p for p in PAGES if "{{ diagram(" in (ROOT / "docs/ko" / f"{p}.md").read_text(encoding="utf-8")]
+
+
+@pytest.mark.parametrize("lang", sorted(LANGUAGES))
+@pytest.mark.parametrize("name", DIAGRAM_PAGES)
+def test_diagrams_show_the_picture_of_the_active_scheme(page, base_url: str, name: str, lang: str) -> None:
+    for color_scheme, shown, hidden in (("light", "light", "dark"), ("dark", "dark", "light")):
+        page.emulate_media(color_scheme=color_scheme)  # the palette follows the system until the reader picks
+        page.goto(base_url + url_path(name, lang))
+        figures = page.locator("figure.diagram")
+        assert figures.count() > 0
+        for i in range(figures.count()):
+            figure = figures.nth(i)
+            figure.scroll_into_view_if_needed()
+            img = figure.locator(f".diagram-{shown} img")
+            img.wait_for(state="visible")
+            page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle())
+            assert not figure.locator(f".diagram-{hidden} img").is_visible(), f"{name} ({lang}): {hidden} picture shown in {color_scheme}"
+            assert figure.locator("details.diagram-source pre").count() == 1, f"{name} ({lang}): no Mermaid text"

@@ -1,0 +1,134 @@
+"""Draw every diagram the pages embed, from the notebooks' stored outputs, into diagrams/*.svg.
+
+    python tools/diagrams.py            # (re)draw what is missing or stale; `make diagrams`
+    python tools/diagrams.py --all      # redraw everything
+
+Mermaid is the copy pinned in package-lock.json (node_modules/mermaid), run in Debian's Chromium through
+Playwright and served from 127.0.0.1 only. Each diagram is drawn twice, with Mermaid's `default` theme
+for the light scheme and `dark` for the dark one; the sha256 of the Mermaid text goes into the SVG so
+the build (hooks/diagrams.py) can refuse a picture that no longer matches the notebook.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import sys
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from hooks.diagrams import SCHEMES, embeds, sha256, source_text, stale, svg_path
+
+ROOT = Path(__file__).resolve().parent.parent
+MERMAID = ROOT / "node_modules" / "mermaid" / "dist"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+THEMES = {"light": "default", "dark": "dark"}
+PAGE = b"<!doctype html><meta charset=utf-8><title>diagrams</title><body></body>"
+
+
+def wanted(root: Path = ROOT) -> list[tuple[str, str]]:
+    """(notebook, tag) of every diagram any page embeds, once each, in a stable order."""
+    found = set()
+    for page in sorted(root.glob("docs/*/**/*.md")):
+        try:
+            found |= {(nb, tag) for _, nb, tag, _ in embeds(page.read_text(encoding="utf-8"))}
+        except ValueError as e:
+            raise SystemExit(f"{page.relative_to(root)}:{e}") from None
+    return sorted(found)
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def do_GET(self):
+        if self.path == "/":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(PAGE)
+        else:
+            super().do_GET()
+
+    def log_message(self, format, *args):
+        pass
+
+
+@contextlib.contextmanager
+def mermaid_page(browser):
+    """A page of `browser` that loads our Mermaid copy from 127.0.0.1; yields render(text, theme, name)."""
+    if not (MERMAID / "mermaid.esm.min.mjs").is_file():
+        raise SystemExit("node_modules/mermaid is missing: run `npm ci` (make test and make diagrams do)")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(MERMAID)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    home = f"http://127.0.0.1:{server.server_address[1]}/"
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(home) else route.abort())
+
+        def render(text: str, theme: str, name: str) -> str:
+            page.goto(home)  # a fresh page each time: Mermaid numbers elements per page
+            return page.evaluate(
+                """async ([text, theme, name]) => {
+                     const {default: mermaid} = await import("/mermaid.esm.min.mjs");
+                     mermaid.initialize({startOnLoad: false, theme, securityLevel: "strict",
+                                         fontFamily: "Arial, Helvetica, sans-serif",
+                                         sequence: {mirrorActors: false, actorMargin: 24,
+                                                    messageFontSize: 14, actorFontSize: 14}});
+                     const {svg} = await mermaid.render(name, text);
+                     return svg;
+                   }""",
+                [text, theme, name])
+
+        yield render
+    finally:
+        context.close()
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def draw(render, text: str, notebook: str, tag: str, scheme: str) -> str:
+    """One SVG file's content: Mermaid's output with the source hash and a trailing newline."""
+    svg = render(text, THEMES[scheme], f"{notebook}-{tag}-{scheme}".replace("_", "-"))
+    if not svg.startswith("<svg "):
+        raise RuntimeError(f"Mermaid did not return an SVG for {notebook}/{tag}: {svg[:80]!r}")
+    return svg.replace("<svg ", f'<svg data-source-sha256="{sha256(text)}" ', 1) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    everything = "--all" in argv
+    todo = [(nb, tag) for nb, tag in wanted() if everything or stale(ROOT, nb, tag)]
+    if not todo:
+        print("every diagram matches its notebook output")
+        return 0
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            with mermaid_page(browser) as render:
+                for notebook, tag in todo:
+                    for path in draw_all(render, notebook, tag):
+                        print(f"drew {path.relative_to(ROOT)}")
+        finally:
+            browser.close()
+    return 0
+
+
+def draw_all(render, notebook: str, tag: str, into: Path = ROOT) -> list[Path]:
+    """Both schemes of one diagram, written under `into`/diagrams; returns the paths."""
+    text = source_text(ROOT, notebook, tag)
+    paths = []
+    for scheme in SCHEMES:
+        path = svg_path(into, notebook, tag, scheme)
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(draw(render, text, notebook, tag, scheme), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
