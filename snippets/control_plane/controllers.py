@@ -83,7 +83,11 @@ class DeploymentController:
 
 
 def deletion_rank(pod: dict) -> tuple:
-    """Unscheduled before scheduled, not running before running, newer before older."""
+    """Unscheduled before scheduled, not running before running, newer before older.
+
+    A subset of the real order: the ReplicaSet controller also prefers pods on nodes that run more
+    replicas of the set, and honours pod-deletion-cost, before it looks at age (kubernetes.io
+    ReplicaSet page, "Scaling a ReplicaSet"), so the page shows scale-up, not scale-down."""
     return (bool(pod["spec"].get("nodeName")), pod["status"].get("phase") == "Running",
             -uuid.UUID(pod["metadata"]["uid"]).int)
 
