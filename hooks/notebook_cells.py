@@ -58,6 +58,8 @@ def find_cell(path: Path, tag: str) -> dict:
         raise ValueError(f"{path.name}: the cell tagged {tag!r} is not a code cell")
     if cell.get("execution_count") is None:
         raise ValueError(f"{path.name}: the cell tagged {tag!r} has never run (no execution count)")
+    if "nbval-ignore-output" in cell.get("metadata", {}).get("tags", []):
+        raise ValueError(f"{path.name}: nbval does not compare the output of the cell tagged {tag!r}, so no page may show it")
     return cell
 
 

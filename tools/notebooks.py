@@ -49,7 +49,7 @@ def run(path: Path) -> None:
     write(path, clean(json.loads(nbformat.writes(nb))))
 
 
-CELL_MARK = re.compile(r"^# %% ([a-z0-9-]+)\s*$")
+CELL_MARK = re.compile(r"^# %% ([a-z0-9-]+(?: [a-z0-9-]+)*)\s*$")  # `# %% mode nbval-ignore-output`: two tags
 
 
 def from_script(script: Path) -> Path:
@@ -62,7 +62,7 @@ def from_script(script: Path) -> Path:
             if tag is None and any(l.strip() for l in lines):
                 raise SystemExit(f"{script}: code before the first `# %% tag` line")
             if tag is not None:
-                cells.append(nbformat.v4.new_code_cell("\n".join(lines).strip("\n"), metadata={"tags": [tag]}))
+                cells.append(nbformat.v4.new_code_cell("\n".join(lines).strip("\n"), metadata={"tags": tag.split()}))
             tag, lines = match[1], []
         else:
             lines.append(line)
@@ -99,6 +99,10 @@ def problems(path: Path) -> list[str]:
         tags = meta.get("tags", [])
         if not tags:
             found.append(f"{where}: code cell without a tag naming its step")
+        if "nbval-ignore-output" in tags and "mode" not in tags:
+            found.append(f"{where}: only the `mode` cell (live or replayed?) may skip nbval's comparison")
+        for tag in sorted(set(tags) & {"nbval-skip", "raises-exception", "nbval-raises-exception"}):
+            found.append(f"{where}: tag {tag!r} would let the cell pass unchecked")
         for tag in tags:
             if tag in tags_seen:
                 found.append(f"{where}: tag {tag!r} also on cell {tags_seen[tag]}")

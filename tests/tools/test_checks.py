@@ -112,6 +112,9 @@ def notebook(tmp_path: Path, **cell) -> Path:
         ({"metadata": {}}, "without a tag"),
         ({"outputs": [{"output_type": "error", "ename": "ValueError", "evalue": "", "traceback": []}]}, "is an error (ValueError)"),
         ({"outputs": [{"output_type": "stream", "name": "stderr", "text": ["warn"]}]}, "has stderr"),
+        ({"metadata": {"tags": ["step", "nbval-ignore-output"]}}, "only the `mode` cell"),
+        ({"metadata": {"tags": ["step", "nbval-skip"]}}, "tag 'nbval-skip' would let the cell pass unchecked"),
+        ({"metadata": {"tags": ["step", "raises-exception"]}}, "tag 'raises-exception' would let"),
     ],
 )
 def test_notebook_problems_are_named(tmp_path: Path, cell: dict, expected: str) -> None:
@@ -149,6 +152,7 @@ def test_embed_renders_code_output_and_download_link(tmp_path: Path) -> None:
         ('{{ cell("demo", "step") }}', {"outputs": [{"output_type": "error", "ename": "OSError"}]}, "is an error (OSError)"),
         ('{{ cell("demo", "step") }}', {"outputs": [{"output_type": "display_data", "data": {"image/png": "x"}}]}, "cannot be shown as text"),
         ("{{ cell('demo', 'step') }}", {}, "malformed embed"),
+        ('{{ cell("demo", "step") }}', {"metadata": {"tags": ["step", "mode", "nbval-ignore-output"]}}, "so no page may show it"),
     ],
 )
 def test_embed_failures_fail_the_build_naming_the_page(tmp_path: Path, line: str, cell: dict, expected: str) -> None:
@@ -197,9 +201,9 @@ def test_notebook_from_script_splits_tagged_cells(tmp_path: Path, monkeypatch) -
     import tools.notebooks as nbtools
 
     monkeypatch.setattr(nbtools, "NOTEBOOK_DIR", tmp_path)
-    script = write(tmp_path / "demo.py", "# %% setup\nx = 1\n\n# %% show\nprint(x)\n")
+    script = write(tmp_path / "demo.py", "# %% setup\nx = 1\n\n# %% show nbval-ignore-output\nprint(x)\n")
     nb = json.loads(nbtools.from_script(script).read_text(encoding="utf-8"))
-    assert [(c["metadata"]["tags"], "".join(c["source"])) for c in nb["cells"]] == [(["setup"], "x = 1"), (["show"], "print(x)")]
+    assert [(c["metadata"]["tags"], "".join(c["source"])) for c in nb["cells"]] == [(["setup"], "x = 1"), (["show", "nbval-ignore-output"], "print(x)")]
     with pytest.raises(SystemExit, match="exists"):
         nbtools.from_script(script)
     with pytest.raises(SystemExit, match="code before the first"):
