@@ -5,7 +5,11 @@ This hook ties the builds together:
 - the language switcher on every page points to the *same page* in the other language (pages share
   relative paths, which tests/site checks), not to that language's home page;
 - both languages share one Material "scope", so a reader's dark-mode choice survives a language switch;
-- sitemap.xml lists each page's translations as hreflang alternates (overrides/sitemap.xml).
+- sitemap.xml lists each page's translations as hreflang alternates (overrides/sitemap.xml);
+- every page's "edit this page" link opens its own source file, docs/<lang>/<page>.md, in the
+  repository named by extra.repository (REPO_URL) on extra.repository_branch (REPO_BRANCH).
+  repo_url stays unset on purpose: with it Material shows a repository widget that fetches
+  api.github.com on every page view, and nothing here may load from another host.
 
 Why not Material's own `extra.alternate` list: Material puts it in <link rel="alternate"> tags and its
 JavaScript fetches "sitemap.xml" next to every such link; with links to pages (not language roots)
@@ -15,6 +19,7 @@ overrides/partials/alternate.html), and the links come from the `alternates` thi
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -40,6 +45,10 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     # Material keeps the reader's choices (dark mode, cookie consent) per site "scope"; one scope for
     # both languages, so switching language does not switch the colour scheme back.
     config.extra["scope"] = urlsplit(root_url).path
+    repository, branch = config.extra.get("repository"), config.extra.get("repository_branch") or "main"
+    if repository:
+        docs = Path(config.docs_dir).resolve().relative_to(Path(config.config_file_path).resolve().parent).as_posix()
+        config.edit_uri = f"{repository.rstrip('/')}/edit/{branch}/{docs}/"
     return config
 
 

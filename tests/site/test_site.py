@@ -60,6 +60,19 @@ def test_language_switch_stays_on_the_same_page(site: Path) -> None:
         assert _parse(file).hreflang == expected, f"site/{rel}"
 
 
+def test_every_page_links_its_own_source_for_editing(site: Path) -> None:
+    import re
+
+    for lang, prefix in LANGUAGES.items():
+        for source in sorted((DOCS / lang).rglob("*.md")):
+            page = source.relative_to(DOCS / lang).with_suffix("").as_posix()
+            built = site / prefix / ("index.html" if page == "index" else f"{page}/index.html")
+            links = re.findall(r'<a href="([^"]+)"[^>]*rel="edit"', built.read_text(encoding="utf-8"))
+            repository = os.environ.get("REPO_URL", "https://github.com/infra-notes/infra-notes").rstrip("/")
+            assert links == [f"{repository}/edit/{os.environ.get('REPO_BRANCH', 'main')}/docs/{lang}/{source.relative_to(DOCS / lang).as_posix()}"], \
+                f"site/{built.relative_to(site)}: edit link {links}"
+
+
 def test_every_notebook_is_offered_for_download_in_both_languages(site: Path) -> None:
     notebooks = all_notebooks()
     assert notebooks, "no notebooks in notebooks/"

@@ -53,6 +53,13 @@ def test_switcher_points_to_the_same_page(current: str, site_url: str, url: str,
     assert links == expected
 
 
+def test_edit_link_points_to_the_page_source_in_its_language_of_the_configured_repository(tmp_path) -> None:
+    cfg = config("en", "http://127.0.0.1:8000/")
+    cfg.config_file_path, cfg.docs_dir = str(tmp_path / "mkdocs.en.yml"), str(tmp_path / "docs/en")
+    cfg.extra |= {"repository": "https://github.com/someone/fork/", "repository_branch": "trunk"}
+    assert i18n.on_config(cfg).edit_uri == "https://github.com/someone/fork/edit/trunk/docs/en/"
+
+
 def test_unknown_current_language_fails_the_build() -> None:
     with pytest.raises(PluginError, match="extra.i18n.current"):
         i18n.on_config(config("fr", "http://127.0.0.1:8000/"))
