@@ -1,5 +1,6 @@
 """Serve a built site on 127.0.0.1, as a static host would: SITE_DIR/en/404.html for missing pages
-under /en/, SITE_DIR/404.html for the rest.
+under /en/, SITE_DIR/404.html for the rest; text files gzip-compressed when the browser asks, and
+cacheable for 10 minutes, as GitHub Pages serves them (so Lighthouse measures what readers get).
 
     python tools/serve.py SITE_DIR [PORT]
 """
@@ -7,12 +8,41 @@ under /en/, SITE_DIR/404.html for the rest.
 from __future__ import annotations
 
 import functools
+import gzip
+import io
 import sys
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 
+COMPRESSED = {".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".ipynb"}
+
+
+@functools.lru_cache(maxsize=256)
+def _gzipped(path: Path, mtime: float) -> bytes:
+    return gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
+
+
 class Handler(SimpleHTTPRequestHandler):
+    def end_headers(self):
+        self.send_header("Cache-Control", "max-age=600")
+        super().end_headers()
+
+    def send_head(self):
+        path = Path(self.translate_path(self.path))
+        if path.is_dir() and self.path.split("?")[0].endswith("/"):
+            path = path / "index.html"
+        if "gzip" not in self.headers.get("Accept-Encoding", "") or path.suffix not in COMPRESSED or not path.is_file():
+            return super().send_head()  # directories without a slash are redirected there
+        body = _gzipped(path, path.stat().st_mtime)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Vary", "Accept-Encoding")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
     def send_error(self, code, message=None, explain=None):
         page = Path(self.directory) / ("en/404.html" if self.path.startswith("/en/") else "404.html")
         if code != 404 or not page.is_file():
