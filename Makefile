@@ -13,7 +13,7 @@ export JUPYTER_PLATFORM_DIRS := 1
 PORT ?= 8000
 NB ?=
 
-.PHONY: help serve build test test-unit test-notebooks test-site test-browser notebooks diagrams notebook-new lab translations translations-synced lock clean
+.PHONY: help serve build test test-unit test-notebooks test-site test-browser notebooks soak fuzz diagrams notebook-new lab translations translations-synced lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -59,6 +59,13 @@ test-browser: $(VENV)/.installed node_modules/.installed ## Only the browser tes
 
 notebooks: $(VENV)/.installed ## Re-execute notebooks and store clean outputs (NB=notebooks/x.ipynb for one)
 	$(PY) tools/notebooks.py run $(NB)
+
+soak: $(VENV)/.installed ## Run the whole nbval suite N times (N=20) and report failures per notebook and cell
+	$(HERMETIC) $(PY) tools/soak.py $(or $(N),20)
+
+fuzz: $(VENV)/.installed ## Every parser fuzz test with EXAMPLES cases each (default 100000), with the counts run
+	FUZZ_EXAMPLES=$(or $(EXAMPLES),100000) $(PY) -m pytest -p no:cacheprovider -n 2 --dist loadfile -m fuzz \
+	  --hypothesis-show-statistics tests
 
 diagrams: $(VENV)/.installed node_modules/.installed ## Redraw diagrams/*.svg that no longer match their notebook output (ALL=1: every one)
 	$(PY) tools/diagrams.py $(if $(ALL),--all)

@@ -18,8 +18,9 @@ from snippets.tcp_ip.framing import (
     read_frame,
     recv_exactly,
 )
+from tests.fuzzing import fuzz
 
-FUZZ = settings(max_examples=2000, deadline=None, database=None)
+FUZZ = fuzz(2000)
 
 
 @pytest.fixture

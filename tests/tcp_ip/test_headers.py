@@ -17,8 +17,9 @@ from snippets.tcp_ip.headers import (
     parse_ipv4,
     parse_tcp,
 )
+from tests.fuzzing import fuzz
 
-FUZZ = settings(max_examples=2000, deadline=None, database=None)
+FUZZ = fuzz(2000)
 SRC, DST = "192.0.2.1", "192.0.2.2"  # RFC 5737 documentation addresses
 
 

@@ -9,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from snippets.tcp_ip.framing import MAX_PAYLOAD, FrameError, encode_frame, split_frames
+from tests.fuzzing import fuzz
 
-FUZZ = settings(max_examples=500, deadline=None, database=None)
+FUZZ = fuzz(500)
 
 frames = st.lists(
     st.tuples(st.sampled_from([b"D", b"E"]), st.binary(max_size=300)), max_size=8

@@ -22,6 +22,7 @@ from snippets.website.dns_wire import (
     parse_message,
     read_name,
 )
+from tests.fuzzing import fuzz
 
 
 def header(qd: int = 0, an: int = 0, ns: int = 0, ar: int = 0, ident: int = 1, flags: int = 0) -> bytes:
@@ -195,7 +196,7 @@ def test_odd_bytes_in_labels_are_escaped_not_decoded() -> None:
 
 # fuzzing: only DNSError, whatever arrives
 
-FUZZ = settings(max_examples=10_000, deadline=None, database=None)
+FUZZ = fuzz(10_000)
 
 
 @FUZZ
@@ -207,7 +208,7 @@ def test_arbitrary_bytes_raise_only_dns_error(data: bytes) -> None:
         pass
 
 
-@settings(max_examples=2000, deadline=None, database=None)
+@fuzz(2000)
 @given(st.builds(lambda h, body: h + body, st.builds(header, *[st.integers(0, 3)] * 4), st.binary(max_size=200)))
 def test_header_shaped_bytes_raise_only_dns_error(data: bytes) -> None:
     try:
@@ -239,7 +240,7 @@ def mutate(data: bytes, steps: list[tuple[str, int, int]]) -> bytes:
     return bytes(out)
 
 
-@settings(max_examples=2000, deadline=None, database=None)
+@fuzz(2000)
 @given(st.sampled_from(SEEDS), st.lists(mutation, min_size=1, max_size=4))
 def test_mutated_messages_parse_or_raise_dns_error(seed: bytes, steps: list[tuple[str, int, int]]) -> None:
     data = mutate(seed, steps)

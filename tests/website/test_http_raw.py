@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from snippets.website.http_raw import MAX_BODY, HTTPError, Response, build_request, fetch, parse_response
 from snippets.website.http_server import LocalHTTPServer
+from tests.fuzzing import fuzz
 
 pytestmark = pytest.mark.timeout(10)
 
@@ -118,7 +119,7 @@ def test_body_until_close_is_limited() -> None:
         parse(OK_HEAD + b"\r\n" + bytes(MAX_BODY + 1))
 
 
-FUZZ = settings(max_examples=2000, deadline=None, database=None)
+FUZZ = fuzz(2000)
 lines = st.sampled_from([
     b"HTTP/1.1 200 OK\r\n", b"HTTP/1.0 404 Not Found\r\n", b"Content-Length: 3\r\n", b"Content-Length: 4\r\n",
     b"Transfer-Encoding: chunked\r\n", b"\r\n", b"3\r\nabc\r\n", b"0\r\n", b"X: y\r\n", b"abc", b"\n", b"ff;x\r\n",

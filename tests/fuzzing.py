@@ -1,0 +1,34 @@
+"""Settings for the parser fuzz tests: a few thousand cases in `make test`, FUZZ_EXAMPLES in `make fuzz`.
+
+    @fuzz(2000)
+    @given(st.binary(max_size=600))
+    def test_arbitrary_bytes_raise_only_dns_error(data): ...
+
+Every such test is marked `fuzz` (`pytest -m fuzz` runs only them). With FUZZ_EXAMPLES=100000 each runs
+at least that many examples, each under a 2 s deadline (a parser that hangs fails instead of waiting),
+and pytest-timeout allows the long run; `make fuzz` prints the counts hypothesis actually ran.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or 0)
+
+
+def fuzz(examples: int):
+    long_run = FUZZ_EXAMPLES > examples
+    chosen = settings(max_examples=max(examples, FUZZ_EXAMPLES), database=None,
+                      deadline=timedelta(seconds=2) if long_run else None,
+                      suppress_health_check=[HealthCheck.too_slow] if long_run else [])
+
+    def apply(test):
+        test = chosen(test)
+        test = pytest.mark.fuzz(test)
+        return pytest.mark.timeout(6 * 3600)(test) if long_run else test
+
+    return apply
