@@ -110,3 +110,47 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
         name = item.nodeid.split("::")[0]
         pytest.fail(f"{name} left behind after its last cell: " + "; ".join(found), pytrace=False)
     return result
+
+
+# --- The nbval budget -----------------------------------------------------------------------------------
+# With every notebook in the run, the time one worker spends on notebooks (kernel start, cells, checks)
+# must stay within tools.checks.NBVAL_BUDGET_S: the busiest worker's total is what nbval costs make test.
+
+_nbval_seconds: dict[str, float] = {}
+_nbval_files: set[str] = set()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if ".ipynb::" not in report.nodeid:
+        return
+    worker = getattr(getattr(report, "node", None), "gateway", None)
+    worker_id = getattr(worker, "id", "main")
+    _nbval_seconds[worker_id] = _nbval_seconds.get(worker_id, 0.0) + report.duration
+    _nbval_files.add(report.nodeid.split("::")[0])
+
+
+def _nbval_over_budget(config: pytest.Config) -> str | None:
+    from tools.checks import NBVAL_BUDGET_S
+    from tools.notebooks import all_notebooks
+
+    if getattr(config, "workerinput", None) is not None or not _nbval_seconds:
+        return None  # a worker, or no notebooks ran
+    if len({Path(f).name for f in _nbval_files}) < len(all_notebooks()):
+        return None  # not the whole suite
+    busiest = max(_nbval_seconds.values())
+    if busiest > NBVAL_BUDGET_S:
+        return f"nbval budget: the busiest worker spent {busiest:.1f} s on notebooks, budget {NBVAL_BUDGET_S} s"
+    return None
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    if _nbval_seconds and getattr(config, "workerinput", None) is None:
+        per_worker = ", ".join(f"{w} {s:.1f} s" for w, s in sorted(_nbval_seconds.items()))
+        terminalreporter.write_line(f"nbval time per worker: {per_worker} (budget {__import__('tools.checks').checks.NBVAL_BUDGET_S} s for the whole suite)")
+        if problem := _nbval_over_budget(config):
+            terminalreporter.write_line(problem, red=True)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _nbval_over_budget(session.config) and session.exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

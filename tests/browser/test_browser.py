@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import build_site
-from tools.checks import LANGUAGES, structure
+from tools.checks import FIRST_VISIT_BUDGET, LANGUAGES, structure
 
 from .conftest import serve
 
@@ -34,12 +34,17 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 @pytest.mark.parametrize("lang", sorted(LANGUAGES))
 @pytest.mark.parametrize("name", PAGES)
 def test_page_loads_cleanly_from_this_site_only(page, base_url: str, name: str, lang: str) -> None:
-    errors = []
+    errors, loaded = [], []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("response", lambda r: loaded.append((r.url, r)))
     response = page.goto(base_url + url_path(name, lang))
     page.wait_for_load_state("networkidle")
     where = url_path(name, lang)
+    sizes = {url: len(r.body()) for url, r in loaded if not url.endswith("/search/search_index.json")}  # uncompressed
+    assert sum(sizes.values()) <= FIRST_VISIT_BUDGET, \
+        f"{where}: a first visit loads {sum(sizes.values()):,} bytes (budget {FIRST_VISIT_BUDGET:,}, search index excluded): " + \
+        ", ".join(f"{u.removeprefix(base_url)} {n:,}" for u, n in sorted(sizes.items(), key=lambda x: -x[1])[:5])
     assert response.status == 200, where
     assert page.evaluate("document.documentElement.lang") == lang, where
     elsewhere = sorted({url for url in page.requests if not url.startswith(base_url + "/")})

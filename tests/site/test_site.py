@@ -8,12 +8,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import build_site
-from tools.checks import LANGUAGES, _parse, glossary_problems, nav_problems, site_problems, source_problems
+from tools.checks import BUILD_BUDGET_S, LANGUAGES, _parse, glossary_problems, nav_problems, site_problems, source_problems
 from tools.notebooks import all_notebooks
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,6 +31,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     site = tmp_path_factory.mktemp("site")
     build_site(site)
     return site
+
+
+def test_build_of_both_languages_stays_within_budget(tmp_path: Path) -> None:
+    """Measured apart from the other tests' build, on a machine that may be running a second worker."""
+    started = time.monotonic()
+    build_site(tmp_path / "site")
+    seconds = time.monotonic() - started
+    assert seconds <= BUILD_BUDGET_S, f"mkdocs build (both languages) took {seconds:.1f} s, budget {BUILD_BUDGET_S} s"
 
 
 def test_sources_have_both_languages_and_the_same_structure() -> None:

@@ -57,3 +57,20 @@ def test_leftover_child_process_fails(tmp_path: Path) -> None:
 def test_cell_without_execution_count_fails(tmp_path: Path) -> None:
     result = run_nbval(notebook(tmp_path / "unrun.ipynb", "print(1)", count=False))
     assert "unrun.ipynb cell 0: no stored execution count" in result.stdout, result.stdout
+
+
+def test_nbval_budget_fails_only_for_the_whole_suite_over_budget(monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    import tools.notebooks
+    from tools import pytest_guards as guards
+
+    monkeypatch.setattr(tools.notebooks, "all_notebooks", lambda: [Path("notebooks/a.ipynb"), Path("notebooks/b.ipynb")])
+    monkeypatch.setattr(guards, "_nbval_files", {"notebooks/a.ipynb"})
+    monkeypatch.setattr(guards, "_nbval_seconds", {"gw0": 99.0})
+    config = SimpleNamespace()
+    assert guards._nbval_over_budget(config) is None  # b.ipynb did not run: not the whole suite
+    guards._nbval_files.add("notebooks/b.ipynb")
+    assert "busiest worker spent 99.0 s on notebooks, budget 30 s" in guards._nbval_over_budget(config)
+    guards._nbval_seconds["gw0"] = 12.0
+    assert guards._nbval_over_budget(config) is None
