@@ -3,7 +3,7 @@
 Builds on cgroups.py (the `Cgroup` and its files) and cgroup_workloads.py (what runs inside). Every step
 creates its own cgroup in a `with` block, so a step that fails still removes it.
 
-Shown on docs/*/containers.md, run by notebooks/containers_cgroups.ipynb, tested by tests/containers/.
+Shown on docs/*/docker.md, run by notebooks/containers_cgroups.ipynb, tested by tests/containers/.
 """
 
 from __future__ import annotations

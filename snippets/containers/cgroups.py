@@ -5,7 +5,7 @@ v2 has one unified hierarchy (/sys/fs/cgroup/) in which each cgroup holds the fi
 controller. The files have different names; `Cgroup` maps them, so the demo prints the same on both.
 What runs inside is in cgroup_workloads.py.
 
-Shown on docs/*/containers.md, run by notebooks/containers_cgroups.ipynb, tested by tests/containers/.
+Shown on docs/*/docker.md, run by notebooks/containers_cgroups.ipynb, tested by tests/containers/.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The namespace demo's steps: what a process in new namespaces sees, how the host sees it, and which
 of the eight namespace types it has of its own. Builds on namespaces.py (`Container`).
 
-Shown on docs/*/containers.md, run by notebooks/containers_namespaces.ipynb, tested by tests/containers/.
+Shown on docs/*/docker-vs-vm.md and docker.md, run by notebooks/containers_namespaces.ipynb, tested by tests/containers/.
 """
 
 from __future__ import annotations

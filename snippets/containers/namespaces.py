@@ -7,7 +7,7 @@ moves only the calling thread, and refuses a new user namespace to a multi-threa
 The same from a shell: `unshare --pid --fork --mount-proc --uts --net sh`.
 
 The demo's steps are in namespace_demo.py.
-Shown on docs/*/containers.md, run by notebooks/containers_namespaces.ipynb, tested by tests/containers/.
+Shown on docs/*/docker-vs-vm.md and docker.md, run by notebooks/containers_namespaces.ipynb, tested by tests/containers/.
 """
 
 from __future__ import annotations

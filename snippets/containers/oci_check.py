@@ -2,7 +2,7 @@
 its name and its descriptor's digest, sizes match, media types are exact, and the config's diff_ids are
 the digests of the uncompressed layers. Checks what oci_image.py writes.
 
-Shown on docs/*/containers.md, run by notebooks/containers_oci_image.ipynb, tested by tests/containers/.
+Shown on docs/*/docker.md, run by notebooks/containers_oci_image.ipynb, tested by tests/containers/.
 """
 
 from __future__ import annotations

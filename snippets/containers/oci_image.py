@@ -4,7 +4,7 @@ Builds on oci_layers.py (the layer tars and their digests); oci_check.py checks 
 OCI image-spec: config.md (rootfs.diff_ids), manifest.md, image-index.md, image-layout.md (oci-layout,
 index.json, blobs/sha256/<hex>), descriptor.md (mediaType, digest, size).
 
-Shown on docs/*/containers.md, run by notebooks/containers_oci_image.ipynb, tested by tests/containers/.
+Shown on docs/*/docker.md, run by notebooks/containers_oci_image.ipynb, tested by tests/containers/.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ A layer is a tar of the files it adds or changes; a file it deletes is an empty 
 uncompressed tar; the manifest lists each blob's digest, the sha256 of the bytes as stored (here gzip).
 Next: oci_image.py puts layers, config and manifest into an OCI image layout.
 
-Shown on docs/*/containers.md, run by notebooks/containers_oci_image.ipynb, tested by tests/containers/.
+Shown on docs/*/docker.md, run by notebooks/containers_oci_image.ipynb, tested by tests/containers/.
 """
 
 from __future__ import annotations

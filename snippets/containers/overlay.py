@@ -7,7 +7,7 @@ up; deleting one leaves a whiteout in upper (a character device 0:0), and the lo
 changes (kernel docs: Documentation/filesystems/overlayfs.rst). Docker's overlay2 driver stacks image
 layers as lowerdirs and gives each container an upperdir.
 
-Shown on docs/*/containers.md, run by notebooks/containers_overlay.ipynb, tested by tests/containers/.
+Shown on docs/*/docker.md, run by notebooks/containers_overlay.ipynb, tested by tests/containers/.
 """
 
 from __future__ import annotations
