@@ -67,3 +67,15 @@ def test_committed_diagrams_match_the_notebooks_they_show() -> None:
     from tools.diagrams import ROOT, wanted
 
     assert [f"{nb}/{tag}: {why}" for nb, tag in wanted() if (why := diagrams.stale(ROOT, nb, tag))] == []
+
+
+def test_slim_drops_unreferenced_icons_and_data_attributes_but_keeps_what_is_drawn() -> None:
+    from tools.diagrams import slim
+
+    svg = ('<svg id="d" data-look="neo"><defs><symbol id="d-computer"><path d="M2 2"></path></symbol></defs>'
+           '<defs><marker id="d-arrow"><path d="M0 0"></path></marker></defs>'
+           '<defs><symbol id="d-used"><path d="M1 1"></path></symbol></defs><use href="#d-used"></use>'
+           '<line marker-end="url(#d-arrow)" data-et="message"></line><text>create</text></svg>')
+    assert slim(svg) == ('<svg id="d"><defs><marker id="d-arrow"><path d="M0 0"></path></marker></defs>'
+                         '<defs><symbol id="d-used"><path d="M1 1"></path></symbol></defs><use href="#d-used"></use>'
+                         '<line marker-end="url(#d-arrow)"></line><text>create</text></svg>')
