@@ -13,7 +13,7 @@ export JUPYTER_PLATFORM_DIRS := 1
 PORT ?= 8000
 NB ?=
 
-.PHONY: help serve build test test-unit test-notebooks test-site test-browser notebooks soak fuzz diagrams notebook-new lab translations translations-synced lock clean
+.PHONY: help serve build test lighthouse test-unit test-notebooks test-site test-browser notebooks soak fuzz diagrams notebook-new lab translations translations-synced lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -44,6 +44,11 @@ HERMETIC := $(PY) tools/hermetic.py
 test: $(VENV)/.installed node_modules/.installed ## Every check: unit, notebooks (nbval), strict build, site, browser
 	$(HERMETIC) $(PY) -m pytest -n 2 --dist loadfile -p no:cacheprovider \
 	  --nbval --nbval-cell-timeout=30 --nbval-kernel-name=python3 tests notebooks
+	@# after the tests, on a quiet machine: Lighthouse scores depend on how busy the CPU is
+	$(HERMETIC) $(PY) tools/lighthouse.py --check
+
+lighthouse: $(VENV)/.installed node_modules/.installed ## Lighthouse scores of every page (both languages) into benchmarks/results/lighthouse.md
+	$(HERMETIC) $(PY) tools/lighthouse.py
 
 test-unit: $(VENV)/.installed ## Only the unit tests of snippets/ and of the tools
 	$(PY) -m pytest -p no:cacheprovider tests --ignore=tests/site --ignore=tests/browser
