@@ -8,11 +8,8 @@ The search index is left out (Material's search worker fetches it after the page
 
 from __future__ import annotations
 
-import functools
 import sys
 import tempfile
-import threading
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,8 +17,9 @@ sys.path.insert(0, str(ROOT))
 
 from tools.build import build  # noqa: E402
 from tools.checks import FIRST_VISIT_BUDGET  # noqa: E402
-from tools.diagrams import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
-from tools.lighthouse import _Quiet, every_page  # noqa: E402
+from tools.chromium import CHROMIUM, FLAGS as CHROMIUM_FLAGS  # noqa: E402
+from tools.lighthouse import every_page  # noqa: E402
+from tools.serve import serving  # noqa: E402
 
 
 def main() -> None:
@@ -30,11 +28,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         site = Path(tmp) / "site"
         build(site)
-        server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        base = f"http://127.0.0.1:{server.server_address[1]}"
         rows = []
-        with sync_playwright() as playwright:
+        with serving(site) as base, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
             for path in every_page():
                 context = browser.new_context()
@@ -47,7 +42,6 @@ def main() -> None:
                 rows.append((sum(sizes), len(sizes), path))
                 context.close()
             browser.close()
-        server.shutdown()
     for total, count, path in sorted(rows, reverse=True):
         print(f"{total:>9,} bytes in {count:>2} responses  {path}")
     print(f"budget {FIRST_VISIT_BUDGET:,} bytes; largest {max(rows)[0]:,} ({max(rows)[2]})")

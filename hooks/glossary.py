@@ -135,7 +135,20 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     return config
 
 
-def render(entries: tuple[dict, ...], lang: str, page_url: str) -> str:
+HEADING = re.compile(r"^#{1,6} (.+?) \{ #([\w-]+) \}\s*$", re.M)
+
+
+def where_explained(docs_dir: Path, target: str) -> str:
+    """Link text for `page.md#anchor`: the page's title and the section's heading ("TCP/IP › 흐름 제어"),
+    read from the source, so every "more" link says where it goes (Lighthouse: descriptive link text)."""
+    page, _, anchor = target.partition("#")
+    source = docs_dir / page
+    headings = {id_: text for text, id_ in HEADING.findall(source.read_text(encoding="utf-8"))} if source.is_file() else {}
+    title = next(iter(headings.values()), page.removesuffix(".md"))
+    return f"{title} › {headings[anchor]}" if anchor in headings and headings[anchor] != title else title
+
+
+def render(entries: tuple[dict, ...], lang: str, page_url: str, docs_dir: Path | None = None) -> str:
     """The glossary as a definition list, sorted in the page's language, one id per term in both."""
     other = "en" if lang == "ko" else "ko"
     lines = ['<dl class="glossary">']
@@ -144,7 +157,8 @@ def render(entries: tuple[dict, ...], lang: str, page_url: str) -> str:
         if e.get("page"):
             page, _, anchor = e["page"].partition("#")
             href = get_relative_url(page.removesuffix(".md") + "/", page_url or ".") + (f"#{anchor}" if anchor else "")
-            link = f' <a href="{html.escape(href)}">{"자세히" if lang == "ko" else "More"}</a>'
+            text = where_explained(docs_dir, e["page"]) if docs_dir else e["page"]
+            link = f' <a href="{html.escape(href)}">{"→ " + html.escape(text)}</a>'
         counterpart = f' <span lang="{other}">({html.escape(e[other])})</span>' if e[other] != e[lang] else ""
         lines.append(f'<dt id="{slug(e["en"])}">{html.escape(e[lang])}{counterpart}</dt>')
         lines.append(f"<dd>{html.escape(e[lang + '_def'])}{link}</dd>")
@@ -155,7 +169,7 @@ def render(entries: tuple[dict, ...], lang: str, page_url: str) -> str:
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files) -> str:
     if PLACEHOLDER not in markdown:
         return markdown
-    return markdown.replace(PLACEHOLDER, render(_entries(config), config.extra["i18n"]["current"], page.url))
+    return markdown.replace(PLACEHOLDER, render(_entries(config), config.extra["i18n"]["current"], page.url, Path(config.docs_dir)))
 
 
 def search_pairs(text: str, entries: tuple[dict, ...]) -> list[str]:

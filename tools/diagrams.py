@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import os
 import re
 import sys
 import threading
@@ -21,11 +20,11 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from hooks.diagrams import SCHEMES, embeds, sha256, source_text, stale, svg_path
+from tools.chromium import CHROMIUM
+from tools.chromium import FLAGS as CHROMIUM_FLAGS
 
 ROOT = Path(__file__).resolve().parent.parent
 MERMAID = ROOT / "node_modules" / "mermaid" / "dist"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 THEMES = {"light": "default", "dark": "dark"}
 PAGE = b"<!doctype html><meta charset=utf-8><title>diagrams</title><body></body>"
 

@@ -13,25 +13,22 @@ not beside them. Targets: performance >= 0.98, accessibility, best practices and
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tools.build import build  # noqa: E402
-from tools.serve import Handler  # noqa: E402
+from tools.chromium import CHROMIUM, FLAGS  # noqa: E402
+from tools.serve import serving  # noqa: E402
 
 LIGHTHOUSE = ROOT / "node_modules/.bin/lighthouse"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHECKED = ["/", "/tcp-ip/", "/en/", "/en/tcp-ip/"]
 
 
@@ -46,12 +43,6 @@ TARGETS = {"performance": 0.98, "accessibility": 1.0, "best-practices": 1.0, "se
 GATE = TARGETS | {"performance": 0.95}
 RUNS = int(os.environ.get("LIGHTHOUSE_RUNS", "3"))
 RESULTS = ROOT / "benchmarks/results"
-FLAGS = "--headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update"
-
-
-class _Quiet(Handler):
-    def log_message(self, format, *args):
-        pass
 
 
 def missing() -> str | None:
@@ -63,7 +54,7 @@ def missing() -> str | None:
 
 
 def run_once(url: str, out: Path) -> dict:
-    cmd = [str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={out}", f"--chrome-flags={FLAGS}",
+    cmd = [str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={out}", f"--chrome-flags={' '.join(FLAGS)}",
            "--form-factor=mobile", "--only-categories=" + ",".join(CATEGORIES)]
     proc = subprocess.run(cmd, env={**os.environ, "CHROME_PATH": CHROMIUM}, capture_output=True, text=True, timeout=180)
     if proc.returncode or not out.is_file():
@@ -81,10 +72,7 @@ def measure(pages: list[str], runs: int = RUNS) -> dict[str, dict]:
     with tempfile.TemporaryDirectory(prefix="lighthouse-") as tmp:
         site = Path(tmp) / "site"
         build(site)
-        server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        base = f"http://127.0.0.1:{server.server_address[1]}"
-        try:
+        with serving(site) as base:
             results = {}
             for page in pages:
                 tries = sorted((run_once(base + page, Path(tmp) / f"run-{i}.json") for i in range(runs if page in CHECKED else 1)),
@@ -92,9 +80,6 @@ def measure(pages: list[str], runs: int = RUNS) -> dict[str, dict]:
                 results[page] = tries[len(tries) // 2] | {"performance_runs": [t["scores"]["performance"] for t in tries]}
                 print(f"{page}: {results[page]['scores']} (performance runs {results[page]['performance_runs']})", flush=True)
             return results
-        finally:
-            server.shutdown()
-            server.server_close()
 
 
 def below(results: dict[str, dict], limits: dict[str, float]) -> list[str]:

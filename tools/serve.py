@@ -7,10 +7,12 @@ cacheable for 10 minutes, as GitHub Pages serves them (so Lighthouse measures wh
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gzip
 import io
 import sys
+import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -54,6 +56,25 @@ class Handler(SimpleHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+
+class QuietHandler(Handler):
+    def log_message(self, format, *args):  # tests and measurements keep their output readable
+        pass
+
+
+@contextlib.contextmanager
+def serving(site: Path):
+    """Serve a built site on 127.0.0.1 (a free port) in a thread, as `make serve` does; yields the base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
 
 
 def main() -> None:

@@ -6,39 +6,17 @@ line saying how to enable them. `playwright install` is never used: it cannot do
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import os
 import shutil
-import threading
-from http.server import ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
-from tools.serve import Handler
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+from tools.chromium import CHROMIUM, FLAGS
+from tools.serve import serving
 
 
-class QuietHandler(Handler):
-    def log_message(self, format, *args):  # keep the test output readable
-        pass
 
-
-@contextlib.contextmanager
-def serve(site: Path):
-    """Serve a built site on 127.0.0.1 (a free port) as `make serve` does; yields the base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+serve = serving  # the browser tests serve the built site exactly as `make serve` does
 
 
 @pytest.fixture(scope="module")

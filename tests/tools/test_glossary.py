@@ -92,3 +92,16 @@ class Loader(yaml.SafeLoader):
 
 
 Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+
+
+def test_more_links_say_where_they_go(tmp_path) -> None:
+    from pathlib import Path
+
+    from hooks.glossary import where_explained
+
+    (tmp_path / "tcp-ip.md").write_text("# TCP/IP { #tcp-ip }\n\n## 혼잡 제어 { #congestion-control }\n", encoding="utf-8")
+    assert where_explained(tmp_path, "tcp-ip.md#congestion-control") == "TCP/IP › 혼잡 제어"
+    assert where_explained(tmp_path, "tcp-ip.md") == "TCP/IP"
+    ko = render(ENTRIES, "ko", "glossary/", Path(tmp_path))
+    assert '<a href="../tcp-ip/#congestion-control">→ TCP/IP › 혼잡 제어</a>' in ko
+    assert ">More<" not in ko and ">자세히<" not in ko
