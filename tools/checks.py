@@ -16,7 +16,7 @@ LANGUAGES = {"ko": "", "en": "en/"}  # language -> prefix under the site root
 PAGE_BUDGET = 60 * 1024  # bytes of HTML per page
 FIRST_VISIT_BUDGET = 400 * 1024  # bytes (uncompressed) a first visit loads: HTML, CSS, JS, fonts, images; not the search index
 BUILD_BUDGET_S = 10  # `mkdocs build`, both languages, on a 2-core machine
-NBVAL_BUDGET_S = 30  # the whole nbval run, as one of make test's two workers would spend on it
+NBVAL_BUDGET_S = 30  # the whole nbval run: all notebooks' time divided over make test's workers
 NOT_FETCHED = {"canonical", "alternate", "prev", "next", "author", "license"}  # <link rel> a browser does not load
 
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})")

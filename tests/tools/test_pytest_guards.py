@@ -67,10 +67,10 @@ def test_nbval_budget_fails_only_for_the_whole_suite_over_budget(monkeypatch) ->
 
     monkeypatch.setattr(tools.notebooks, "all_notebooks", lambda: [Path("notebooks/a.ipynb"), Path("notebooks/b.ipynb")])
     monkeypatch.setattr(guards, "_nbval_files", {"notebooks/a.ipynb"})
-    monkeypatch.setattr(guards, "_nbval_seconds", {"gw0": 99.0})
-    config = SimpleNamespace()
+    monkeypatch.setattr(guards, "_nbval_seconds", {"gw0": 50.0, "gw1": 22.0})
+    config = SimpleNamespace(getoption=lambda name, default=None: 2)
     assert guards._nbval_over_budget(config) is None  # b.ipynb did not run: not the whole suite
     guards._nbval_files.add("notebooks/b.ipynb")
-    assert "busiest worker spent 99.0 s on notebooks, budget 30 s" in guards._nbval_over_budget(config)
-    guards._nbval_seconds["gw0"] = 12.0
+    assert "72.0 s of notebooks over 2 worker(s) is 36.0 s each, budget 30 s" in guards._nbval_over_budget(config)
+    guards._nbval_seconds["gw0"] = 30.0  # unbalanced, but 26 s each on average
     assert guards._nbval_over_budget(config) is None
