@@ -16,7 +16,7 @@ NB ?=
 .PHONY: help serve build test lighthouse test-unit test-notebooks test-site test-browser notebooks soak fuzz diagrams notebook-new lab translations translations-synced lock clean
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -41,7 +41,7 @@ serve: build ## Build, then serve the site on http://127.0.0.1:8000 (PORT=8001 f
 # Tests run through tools/hermetic.py: as root (CI) in a new network namespace with only loopback.
 HERMETIC := $(PY) tools/hermetic.py
 
-test: $(VENV)/.installed node_modules/.installed ## Every check: unit, notebooks (nbval), strict build, site, browser
+test: $(VENV)/.installed node_modules/.installed ## Every check: unit, notebooks (nbval), strict build, site, browser, then Lighthouse
 	$(HERMETIC) $(PY) -m pytest -n 2 --dist loadfile -p no:cacheprovider \
 	  --nbval --nbval-cell-timeout=30 --nbval-kernel-name=python3 tests notebooks
 	@# after the tests, on a quiet machine: Lighthouse scores depend on how busy the CPU is

@@ -37,6 +37,7 @@ from hooks.notebook_cells import find_cell, output_text
 EMBED = re.compile(r'^\{\{ diagram\("(?P<notebook>[a-z0-9_]+)", "(?P<tag>[a-z0-9-]+)", "(?P<alt>[^"<>]+)"\) \}\}$')
 LOOKS_LIKE_EMBED = re.compile(r"\{\{\s*diagram\b")
 SCHEMES = ("light", "dark")
+TEXT_WIDTH = 700  # px: a diagram wider than Material's text column scrolls sideways, and says so
 SHA_ATTRIBUTE = re.compile(r'data-source-sha256="([0-9a-f]{64})"')
 
 
@@ -99,9 +100,11 @@ def render(notebook: str, tag: str, alt: str, text: str, hrefs: dict[str, str], 
         f'<img src="{hrefs[scheme]}" alt="{html.escape(alt)}" width="{width}" height="{height}" loading="lazy" decoding="async"></a>'
         for scheme in SCHEMES)
     fence = "`" * max(3, max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
+    caption = "".join(f'<a class="diagram-{scheme}" href="{hrefs[scheme]}">{html.escape(labels["open"])}</a>' for scheme in SCHEMES)
     return "\n".join([
         f'<figure class="diagram" data-notebook="{notebook}" data-tag="{tag}" markdown>',
         images, "",
+        *([f'<figcaption>{html.escape(labels["wide"])} {caption}</figcaption>', ""] if width > TEXT_WIDTH else []),
         f'<details class="diagram-source" markdown><summary>{html.escape(labels["source"])}</summary>', "",
         f"{fence}text", text.rstrip("\n"), fence, "",
         "</details>",

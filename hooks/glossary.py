@@ -65,14 +65,15 @@ def load(path: Path, mtime: float = 0.0) -> tuple[dict, ...]:
 
 
 def term_pattern(term: str, lang: str, exact_spacing: bool = False) -> re.Pattern:
-    """A term as a whole word; in Korean a particle may follow (서버가), in English a plural -s.
+    """A term as a whole word (a hyphen joins words: no CRI in CRI-O, no certificate in client-certificate);
+    in Korean a particle may follow (서버가), in English a plural -s.
     Spacing is loose (가상 머신 also matches 가상머신) unless `exact_spacing` (for `avoid` spellings:
     레플리카 셋 must not match 레플리카셋)."""
     words = (r"\s+" if exact_spacing else r"\s*").join(re.escape(w) for w in term.split())
     if lang == "ko":
-        return re.compile(rf"(?<![가-힣A-Za-z0-9])({words})(?=(?:{PARTICLES})?(?![가-힣A-Za-z0-9]))")
+        return re.compile(rf"(?<![가-힣A-Za-z0-9-])({words})(?=(?:{PARTICLES})?(?![가-힣A-Za-z0-9-]))")
     flags = 0 if term != term.lower() else re.IGNORECASE  # proper nouns keep their case
-    return re.compile(rf"(?<![A-Za-z0-9])({words})(?=s?(?![A-Za-z0-9]))", flags)
+    return re.compile(rf"(?<![A-Za-z0-9-])({words})(?=s?(?![A-Za-z0-9-]))", flags)  # not CRI in CRI-O
 
 
 class FirstUseTooltips(Treeprocessor):

@@ -32,7 +32,7 @@ def project(tmp_path: Path, output: str = MERMAID, drawn_from: str | None = MERM
 
 def embed(root: Path, line: str = LINE) -> str:
     config = SimpleNamespace(config_file_path=str(root / "mkdocs.yml"), docs_dir=str(root / "docs/ko"),
-                             extra={"diagram_labels": {"source": "Mermaid 원문", "open": "원래 크기로 보기"}})
+                             extra={"diagram_labels": {"source": "Mermaid 원문", "open": "원래 크기로 보기", "wide": "옆으로 스크롤됩니다."}})
     page = SimpleNamespace(url="kubernetes-order/", file=SimpleNamespace(src_uri="kubernetes-order.md"))
     return diagrams.on_page_markdown(f"# T\n\n{line}\n", page=page, config=config, files=None)
 
@@ -43,6 +43,15 @@ def test_diagram_shows_both_schemes_sized_with_its_source(tmp_path: Path) -> Non
     for scheme in ("light", "dark"):
         assert f'<img src="../diagrams/demo.sequence.{scheme}.svg" alt="요청과 감시 이벤트의 순서" width="400" height="120"' in md
     assert "```text\nsequenceDiagram\n    a->>b: create Deployment/nginx\n```" in md
+    assert "<figcaption>" not in md  # 400 px fits the text column
+
+
+def test_a_diagram_wider_than_the_text_says_it_scrolls(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    for svg in (root / "diagrams").glob("*.svg"):
+        svg.write_text(svg.read_text(encoding="utf-8").replace("-50 -10 400 120", "-50 -10 1600 120"), encoding="utf-8")
+    md = embed(root)
+    assert '<figcaption>옆으로 스크롤됩니다. <a class="diagram-light" href="../diagrams/demo.sequence.light.svg">원래 크기로 보기</a>' in md
 
 
 @pytest.mark.parametrize(

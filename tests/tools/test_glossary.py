@@ -41,6 +41,11 @@ def test_not_inside_words_code_links_or_headings() -> None:
     assert "<abbr" not in out
 
 
+def test_not_inside_hyphenated_names() -> None:
+    assert "<abbr" not in html("Kubernetes-native 쿠버네티스-스타일", lang="en")
+    assert "<abbr" not in html("Kubernetes-native 쿠버네티스-스타일")
+
+
 def test_english_pages_get_korean_titles_and_plurals_match() -> None:
     out = html("Two virtual machines on Kubernetes.", lang="en")
     assert '<abbr title="가상 머신: A computer emulated in software.">virtual machine</abbr>s' in out
