@@ -103,8 +103,9 @@ def render(notebook: str, tag: str, alt: str, text: str, hrefs: dict[str, str], 
     caption = "".join(f'<a class="diagram-{scheme}" href="{hrefs[scheme]}">{html.escape(labels["open"])}</a>' for scheme in SCHEMES)
     return "\n".join([
         f'<figure class="diagram" data-notebook="{notebook}" data-tag="{tag}" markdown>',
-        images, "",
+        # a figcaption may only be the first or the last child of a figure (HTML; vnu checks)
         *([f'<figcaption>{html.escape(labels["wide"])} {caption}</figcaption>', ""] if width > TEXT_WIDTH else []),
+        images, "",
         f'<details class="diagram-source" markdown><summary>{html.escape(labels["source"])}</summary>', "",
         f"{fence}text", text.rstrip("\n"), fence, "",
         "</details>",
