@@ -87,13 +87,9 @@ def _leftovers(notebook: dict) -> list[str]:
             found.append(f"{now[key] - before[key]} more {key} in the kernel than before the first cell")
     found += [f"child process {c}" for c in now["children"]]
     found += [f"temp file or dir {p.name}" for p in tmp.iterdir() if p.name != f"ipykernel_{pid}"]
-    tag = f"infra-notes-{pid}-"
-    found += [f"mount {line.split()[4]}" for line in Path("/proc/self/mountinfo").read_text().splitlines()
-              if tag in line or str(tmp) in line]
-    cgroups = Path("/sys/fs/cgroup")
-    if cgroups.is_dir():
-        found += [f"cgroup {d}" for h in [cgroups, *(d for d in cgroups.iterdir() if d.is_dir())] for d in h.glob(f"{tag}*")]
-    return found
+    from snippets.containers.cgroups import created_by  # the demos' naming convention, in one place
+
+    return found + created_by(pid, also=str(tmp))
 
 
 @pytest.hookimpl(wrapper=True)

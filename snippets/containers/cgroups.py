@@ -128,3 +128,15 @@ def start_inside(cgroup: Cgroup, *workload: str) -> subprocess.Popen:
     """`python -S -m snippets.containers.cgroup_workloads`: joins the cgroup, then runs `workload`."""
     command = [sys.executable, "-S", "-m", "snippets.containers.cgroup_workloads", *map(str, cgroup.join_files), "--", *workload]
     return subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def created_by(pid: int, also: str | None = None) -> list[str]:
+    """Mounts and cgroups these demos made for process `pid` (named PREFIX + pid) that still exist,
+    plus mounts whose path contains `also`. The leak checks of tests/containers and of every notebook
+    (tools/pytest_guards.py) both use this, so they follow the naming convention from one place."""
+    tag = f"{PREFIX}{pid}-"
+    mountinfo = Path("/proc/self/mountinfo")
+    lines = mountinfo.read_text().splitlines() if mountinfo.exists() else []
+    found = [f"mount {line.split()[4]}" for line in lines if tag in line or (also and also in line)]
+    hierarchies = [CGROUP_ROOT, *(d for d in CGROUP_ROOT.iterdir() if d.is_dir())] if CGROUP_ROOT.is_dir() else []
+    return found + [f"cgroup {d}" for hierarchy in hierarchies for d in hierarchy.glob(f"{tag}*")]
