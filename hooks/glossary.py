@@ -30,7 +30,7 @@ from mkdocs.utils import get_relative_url
 PARTICLES = "에서|에게|으로|까지|부터|보다|처럼|이나|이랑|은|는|이|가|을|를|의|에|로|와|과|도|만|나|랑"
 FIELDS = {"en", "ko", "en_def", "ko_def", "page", "avoid"}
 REQUIRED = ("en", "ko", "en_def", "ko_def")
-SKIP_TAGS = {"code", "pre", "a", "abbr", "h1", "h2", "h3", "h4", "h5", "h6", "script", "style", "kbd", "summary"}
+SKIP_TAGS = {"code", "pre", "samp", "a", "abbr", "h1", "h2", "h3", "h4", "h5", "h6", "script", "style", "kbd", "summary"}
 PLACEHOLDER = "{{ glossary() }}"
 
 

@@ -104,6 +104,7 @@ class _Page(HTMLParser):
         self.links: list[tuple[str, str, str, bool]] = []  # (tag, attribute, value, fetched by the browser)
         self.hreflang: dict[str, str] = {}  # the language switcher: language -> link
         self.embeds = 0
+        self.blocking_scripts: list[str] = []  # <script src> without defer/async: the parser stops for it
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -116,6 +117,8 @@ class _Page(HTMLParser):
             if a.get(key) is not None:
                 fetched = key == "src" or (tag == "link" and not set((a.get("rel") or "").split()) <= NOT_FETCHED)
                 self.links.append((tag, key, a[key], fetched))
+        if tag == "script" and a.get("src") and "defer" not in a and "async" not in a and a.get("type") != "module":
+            self.blocking_scripts.append(a["src"])
         if tag == "a" and "md-select__link" in (a.get("class") or "").split() and a.get("hreflang"):
             self.hreflang[a["hreflang"]] = a["href"]
         classes = set((a.get("class") or "").split())
@@ -197,6 +200,8 @@ def site_problems(site: Path, docs: Path | None = None) -> list[str]:
             found.append(f"{name}: {size} bytes of HTML, over the {PAGE_BUDGET}-byte budget")
         if page.lang != lang:
             found.append(f'{name}: <html lang="{page.lang}">, expected "{lang}"')
+        for src in page.blocking_scripts:
+            found.append(f"{name}: <script src={src}> is not deferred (overrides/main.html defers Material's scripts)")
         if rel.endswith("404.html"):
             continue  # links on 404 pages are absolute to SITE_URL, checked on the pages themselves
         if set(page.hreflang) != set(LANGUAGES):
@@ -239,14 +244,29 @@ def nav_files(nav) -> list[str]:
     return [f for item in nav or [] for f in nav_files(item)]
 
 
-def nav_problems(root: Path) -> list[str]:
-    """Both language configs list the same pages in the same order."""
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def config_problems(root: Path) -> list[str]:
+    """The two language configs list the same pages in the same order, and offer the same colour
+    palette, its toggles named in their own language (Material shows the name as the button's label)."""
     from mkdocs.config import load_config
 
-    navs = {name: nav_files(load_config(str(root / name)).nav) for name in ("mkdocs.yml", "mkdocs.en.yml")}
+    configs = {name: load_config(str(root / name)) for name in ("mkdocs.yml", "mkdocs.en.yml")}
+    navs = {name: nav_files(c.nav) for name, c in configs.items()}
+    found = []
     if navs["mkdocs.yml"] != navs["mkdocs.en.yml"]:
-        return [f"nav differs: mkdocs.yml {navs['mkdocs.yml']} vs mkdocs.en.yml {navs['mkdocs.en.yml']}"]
-    return []
+        found.append(f"nav differs: mkdocs.yml {navs['mkdocs.yml']} vs mkdocs.en.yml {navs['mkdocs.en.yml']}")
+    palettes = {name: c.theme.get("palette") or [] for name, c in configs.items()}
+    unnamed = [[{k: v for k, v in p.items() if k != "toggle"} | {"icon": p.get("toggle", {}).get("icon")} for p in pal] for pal in palettes.values()]
+    if unnamed[0] != unnamed[1]:
+        found.append("theme.palette differs between mkdocs.yml and mkdocs.en.yml (only the toggle names may)")
+    for name, want_hangul in (("mkdocs.yml", True), ("mkdocs.en.yml", False)):
+        for p in palettes[name]:
+            label = p.get("toggle", {}).get("name", "")
+            if bool(HANGUL.search(label)) != want_hangul:
+                found.append(f"{name}: palette toggle name {label!r} is not in {'Korean' if want_hangul else 'English'}")
+    return found
 
 
 def glossary_problems(root: Path) -> list[str]:

@@ -3,12 +3,15 @@
     python tools/lighthouse.py            # every page of both languages: write benchmarks/results/lighthouse.{md,json}
     python tools/lighthouse.py --check    # home and the TCP/IP page in each language: fail below the targets
                                           # (the last step of `make test`)
+    python tools/lighthouse.py /iac/ /en/  # these pages, RUNS times each (LIGHTHOUSE_RUNS, default 3): print only
 
 Lighthouse 12.2.3 (npm, pinned in package-lock.json; 13.x needs Node 22) drives Debian's Chromium
 (CHROME_PATH) against the site served as tools/serve.py serves it (gzip, like GitHub Pages) on 127.0.0.1.
 The checked pages are measured RUNS times and the run with the median performance score is kept (other
 pages once): performance depends on how busy the machine is, so `make test` runs this after the tests,
-not beside them. Targets: performance >= 0.98, accessibility, best practices and SEO = 1; `make test` fails below GATE.
+not beside them. Targets (issue 7): performance >= 0.98, accessibility, best practices and SEO = 1; `make test`
+fails below them. What got the long pages there: Material's scripts deferred (overrides/main.html) and notebook
+output as <samp>, which Material's script does not mount (hooks/notebook_cells.py); benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -38,9 +41,6 @@ def every_page() -> list[str]:
     return paths + ["/en" + p for p in paths]
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
 TARGETS = {"performance": 0.98, "accessibility": 1.0, "best-practices": 1.0, "seo": 1.0}  # issue 7
-# What `make test` enforces. Performance: 0.95, not 0.98 — the long Korean TCP/IP page measures 0.97-0.98
-# on this 2-core machine (median of 3), so 0.98 would fail CI at random; the report shows both.
-GATE = TARGETS | {"performance": 0.95}
 RUNS = int(os.environ.get("LIGHTHOUSE_RUNS", "3"))
 RESULTS = ROOT / "benchmarks/results"
 
@@ -68,14 +68,14 @@ def run_once(url: str, out: Path) -> dict:
     return {"scores": scores, "failing": failing, "lighthouse": report["lighthouseVersion"]}
 
 
-def measure(pages: list[str], runs: int = RUNS) -> dict[str, dict]:
+def measure(pages: list[str], runs: int = RUNS, repeated: tuple[str, ...] = tuple(CHECKED)) -> dict[str, dict]:
     with tempfile.TemporaryDirectory(prefix="lighthouse-") as tmp:
         site = Path(tmp) / "site"
         build(site)
         with serving(site) as base:
             results = {}
             for page in pages:
-                tries = sorted((run_once(base + page, Path(tmp) / f"run-{i}.json") for i in range(runs if page in CHECKED else 1)),
+                tries = sorted((run_once(base + page, Path(tmp) / f"run-{i}.json") for i in range(runs if page in repeated else 1)),
                                key=lambda r: r["scores"]["performance"])
                 results[page] = tries[len(tries) // 2] | {"performance_runs": [t["scores"]["performance"] for t in tries]}
                 print(f"{page}: {results[page]['scores']} (performance runs {results[page]['performance_runs']})", flush=True)
@@ -102,10 +102,16 @@ def table(results: dict[str, dict]) -> str:
 
 def main(argv: list[str]) -> int:
     check = "--check" in argv
+    chosen = [a for a in argv if a.startswith("/")]
+    if unknown := sorted(set(chosen) - set(every_page())):
+        raise SystemExit(f"lighthouse: not a page of the site: {', '.join(unknown)}")
     if problem := missing():
         if os.environ.get("CI") == "true" or not check:
             raise SystemExit(f"lighthouse: {problem}")
         print(f"lighthouse: skipped ({problem}); CI runs it")
+        return 0
+    if chosen:
+        measure(chosen, repeated=tuple(chosen))
         return 0
     results = measure(CHECKED if check else every_page())
     if not check:
@@ -113,9 +119,9 @@ def main(argv: list[str]) -> int:
         (RESULTS / "lighthouse.json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         (RESULTS / "lighthouse.md").write_text(table(results), encoding="utf-8")
         print(f"wrote {RESULTS.relative_to(ROOT)}/lighthouse.md")
-    for p in below(results, TARGETS):
-        print(f"lighthouse: below the issue's target: {p}")
-    problems = below({p: r for p, r in results.items() if p in CHECKED}, GATE)
+    for p in below({p: r for p, r in results.items() if p not in CHECKED}, TARGETS):
+        print(f"lighthouse: below the target (not a page `make test` checks): {p}")
+    problems = below({p: r for p, r in results.items() if p in CHECKED}, TARGETS)
     for p in problems:
         print(f"lighthouse: FAIL {p}")
     return 1 if problems else 0

@@ -14,15 +14,15 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import build_site
-from tools.checks import BUILD_BUDGET_S, LANGUAGES, _parse, glossary_problems, nav_problems, site_problems, source_problems
+from tools.checks import BUILD_BUDGET_S, LANGUAGES, _parse, glossary_problems, config_problems, site_problems, source_problems
 from tools.notebooks import all_notebooks
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 
 
-def test_both_languages_list_the_same_pages_in_the_same_order() -> None:
-    problems = nav_problems(ROOT)
+def test_both_language_configs_agree_on_pages_and_palette() -> None:
+    problems = config_problems(ROOT)
     assert not problems, "\n".join(problems)
 
 

@@ -77,6 +77,7 @@ SITEMAP = """<?xml version="1.0" encoding="UTF-8"?>
         ("index.html", html("ko", head='<script src="https://cdn.example/x.js"></script>'), "request another host"),
         ("index.html", html("ko", head='<link rel="stylesheet" href="//fonts.example/css">'), "request another host"),
         ("index.html", html("ko", body='<a href="missing/">x</a>'), "points to a missing file"),
+        ("index.html", html("ko", body='<script src="assets/x.js"></script>'), "<script src=assets/x.js> is not deferred"),
         ("index.html", html("ko", body='<a href="#nowhere">x</a>'), "missing anchor #nowhere"),
         ("index.html", html("ko", body="x" * 70_000), "over the 61440-byte budget"),
         ("index.html", html("ko", body='{{ cell("a", "b") }}'), "unprocessed"),
@@ -139,8 +140,20 @@ def test_embed_renders_code_output_and_download_link(tmp_path: Path) -> None:
     out = [{"output_type": "stream", "name": "stdout", "text": ["1\n"]}]
     md = embed(tmp_path, '{{ cell("demo", "step") }}', outputs=out)
     assert '<div class="nb-cell" data-notebook="demo" data-tag="step" markdown>' in md
-    assert "```python\nprint(1)\n```" in md and '```text title="출력"\n1\n```' in md
+    assert "```python\nprint(1)\n```" in md
+    assert '<div class="highlight nb-output"><span class="filename">출력</span><pre><samp tabindex="0">1</samp></pre></div>' in md
     assert 'href="../notebooks/demo.ipynb"' in md and 'href="../#run-the-demos"' in md
+
+
+def test_embedded_output_is_escaped_and_survives_markdown(tmp_path: Path) -> None:
+    """Output is shown as text: markup in it is escaped, and a blank line inside does not end the block."""
+    import markdown
+
+    text = "<b>not bold</b> & more\n\n  indented after a blank line\n"
+    md = embed(tmp_path, '{{ cell("demo", "step") }}', outputs=[{"output_type": "stream", "name": "stdout", "text": [text]}])
+    html = markdown.markdown(md, extensions=["md_in_html", "pymdownx.superfences"])
+    samp = html.split("<samp", 1)[1].split("</samp>", 1)[0]
+    assert samp == ' tabindex="0">&lt;b&gt;not bold&lt;/b&gt; &amp; more\n\n  indented after a blank line'
 
 
 @pytest.mark.parametrize(
@@ -162,15 +175,33 @@ def test_embed_failures_fail_the_build_naming_the_page(tmp_path: Path, line: str
 
 
 def test_nav_difference_between_languages_is_named(tmp_path: Path) -> None:
-    from tools.checks import nav_problems
+    from tools.checks import config_problems
 
     (tmp_path / "docs/ko").mkdir(parents=True)
     (tmp_path / "docs/en").mkdir(parents=True)
     write(tmp_path / "mkdocs.yml", "site_name: x\ndocs_dir: docs/ko\nnav:\n  - 홈: index.md\n  - a.md\n  - b.md\n")
     write(tmp_path / "mkdocs.en.yml", "INHERIT: mkdocs.yml\ndocs_dir: docs/en\nnav:\n  - Home: index.md\n  - a.md\n  - b.md\n")
-    assert nav_problems(tmp_path) == []
+    assert config_problems(tmp_path) == []
     write(tmp_path / "mkdocs.en.yml", "INHERIT: mkdocs.yml\ndocs_dir: docs/en\nnav:\n  - Home: index.md\n  - b.md\n  - a.md\n")
-    assert any("nav differs" in p for p in nav_problems(tmp_path))
+    assert any("nav differs" in p for p in config_problems(tmp_path))
+
+
+def test_palette_toggle_names_in_the_wrong_language_are_named(tmp_path: Path) -> None:
+    from tools.checks import config_problems
+
+    def palette(*names: str) -> str:
+        return "theme:\n  name: material\n  palette:\n" + "".join(
+            f"    - scheme: {s}\n      toggle:\n        icon: material/brightness-{i}\n        name: {n}\n" for i, (s, n) in enumerate(zip(("default", "slate"), names)))
+
+    (tmp_path / "docs/ko").mkdir(parents=True)
+    (tmp_path / "docs/en").mkdir(parents=True)
+    write(tmp_path / "mkdocs.yml", "site_name: x\ndocs_dir: docs/ko\nnav:\n  - index.md\n" + palette("어두운 테마로 전환", "밝은 테마로 전환"))
+    write(tmp_path / "mkdocs.en.yml", "INHERIT: mkdocs.yml\ndocs_dir: docs/en\n" + palette("Switch to dark mode", "Switch to light mode"))
+    assert config_problems(tmp_path) == []
+    write(tmp_path / "mkdocs.yml", "site_name: x\ndocs_dir: docs/ko\nnav:\n  - index.md\n" + palette("Switch to dark mode", "밝은 테마로 전환"))
+    assert config_problems(tmp_path) == ["mkdocs.yml: palette toggle name 'Switch to dark mode' is not in Korean"]
+    write(tmp_path / "mkdocs.en.yml", "INHERIT: mkdocs.yml\ndocs_dir: docs/en\n" + palette("Switch to dark mode"))
+    assert "theme.palette differs between mkdocs.yml and mkdocs.en.yml (only the toggle names may)" in config_problems(tmp_path)
 
 
 def test_glossary_lint_names_page_line_and_preferred_spelling(tmp_path: Path) -> None:
