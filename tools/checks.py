@@ -96,6 +96,9 @@ def source_problems(docs: Path) -> list[str]:
 # --- Built site ---------------------------------------------------------------------------------
 
 
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
 class _Page(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -105,6 +108,7 @@ class _Page(HTMLParser):
         self.hreflang: dict[str, str] = {}  # the language switcher: language -> link
         self.embeds = 0
         self.blocking_scripts: list[str] = []  # <script src> without defer/async: the parser stops for it
+        self.labels: list[str] = []  # words the page shows or reads out: title, aria-label, placeholder, alt
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -117,6 +121,7 @@ class _Page(HTMLParser):
             if a.get(key) is not None:
                 fetched = key == "src" or (tag == "link" and not set((a.get("rel") or "").split()) <= NOT_FETCHED)
                 self.links.append((tag, key, a[key], fetched))
+        self.labels += [f'{key}="{a[key]}"' for key in ("title", "aria-label", "placeholder", "alt") if a.get(key)]
         if tag == "script" and a.get("src") and "defer" not in a and "async" not in a and a.get("type") != "module":
             self.blocking_scripts.append(a["src"])
         if tag == "a" and "md-select__link" in (a.get("class") or "").split() and a.get("hreflang"):
@@ -200,6 +205,10 @@ def site_problems(site: Path, docs: Path | None = None) -> list[str]:
             found.append(f"{name}: {size} bytes of HTML, over the {PAGE_BUDGET}-byte budget")
         if page.lang != lang:
             found.append(f'{name}: <html lang="{page.lang}">, expected "{lang}"')
+        if lang == "ko":  # a label left in English (Material's defaults, config strings) on a Korean page
+            for label in sorted(set(page.labels)):
+                if not HANGUL.search(label):
+                    found.append(f"{name}: {label} is not in Korean")
         for src in page.blocking_scripts:
             found.append(f"{name}: <script src={src}> is not deferred (overrides/main.html defers Material's scripts)")
         if rel.endswith("404.html"):
@@ -244,9 +253,6 @@ def nav_files(nav) -> list[str]:
     return [f for item in nav or [] for f in nav_files(item)]
 
 
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
-
-
 def config_problems(root: Path) -> list[str]:
     """The two language configs list the same pages in the same order, and offer the same colour
     palette, its toggles named in their own language (Material shows the name as the button's label)."""
@@ -255,8 +261,13 @@ def config_problems(root: Path) -> list[str]:
     configs = {name: load_config(str(root / name)) for name in ("mkdocs.yml", "mkdocs.en.yml")}
     navs = {name: nav_files(c.nav) for name, c in configs.items()}
     found = []
-    if navs["mkdocs.yml"] != navs["mkdocs.en.yml"]:
-        found.append(f"nav differs: mkdocs.yml {navs['mkdocs.yml']} vs mkdocs.en.yml {navs['mkdocs.en.yml']}")
+    ko, en = navs["mkdocs.yml"], navs["mkdocs.en.yml"]
+    for page in [p for p in ko if p not in en]:
+        found.append(f"nav differs: {page} is in mkdocs.yml's nav, not in mkdocs.en.yml's")
+    for page in [p for p in en if p not in ko]:
+        found.append(f"nav differs: {page} is in mkdocs.en.yml's nav, not in mkdocs.yml's")
+    if not found and ko != en:
+        found.append(f"nav differs: the same pages in another order: mkdocs.yml {ko} vs mkdocs.en.yml {en}")
     palettes = {name: c.theme.get("palette") or [] for name, c in configs.items()}
     unnamed = [[{k: v for k, v in p.items() if k != "toggle"} | {"icon": p.get("toggle", {}).get("icon")} for p in pal] for pal in palettes.values()]
     if unnamed[0] != unnamed[1]:

@@ -78,6 +78,7 @@ SITEMAP = """<?xml version="1.0" encoding="UTF-8"?>
         ("index.html", html("ko", head='<link rel="stylesheet" href="//fonts.example/css">'), "request another host"),
         ("index.html", html("ko", body='<a href="missing/">x</a>'), "points to a missing file"),
         ("index.html", html("ko", body='<script src="assets/x.js"></script>'), "<script src=assets/x.js> is not deferred"),
+        ("index.html", html("ko", body='<a class="headerlink" href="#" title="Permanent link">¶</a>'), 'title="Permanent link" is not in Korean'),
         ("index.html", html("ko", body='<a href="#nowhere">x</a>'), "missing anchor #nowhere"),
         ("index.html", html("ko", body="x" * 70_000), "over the 61440-byte budget"),
         ("index.html", html("ko", body='{{ cell("a", "b") }}'), "unprocessed"),
@@ -183,7 +184,9 @@ def test_nav_difference_between_languages_is_named(tmp_path: Path) -> None:
     write(tmp_path / "mkdocs.en.yml", "INHERIT: mkdocs.yml\ndocs_dir: docs/en\nnav:\n  - Home: index.md\n  - a.md\n  - b.md\n")
     assert config_problems(tmp_path) == []
     write(tmp_path / "mkdocs.en.yml", "INHERIT: mkdocs.yml\ndocs_dir: docs/en\nnav:\n  - Home: index.md\n  - b.md\n  - a.md\n")
-    assert any("nav differs" in p for p in config_problems(tmp_path))
+    assert config_problems(tmp_path) == ["nav differs: the same pages in another order: mkdocs.yml ['index.md', 'a.md', 'b.md'] vs mkdocs.en.yml ['index.md', 'b.md', 'a.md']"]
+    write(tmp_path / "mkdocs.en.yml", "INHERIT: mkdocs.yml\ndocs_dir: docs/en\nnav:\n  - Home: index.md\n  - a.md\n")
+    assert config_problems(tmp_path) == ["nav differs: b.md is in mkdocs.yml's nav, not in mkdocs.en.yml's"]
 
 
 def test_palette_toggle_names_in_the_wrong_language_are_named(tmp_path: Path) -> None:
@@ -239,3 +242,7 @@ def test_notebook_from_script_splits_tagged_cells(tmp_path: Path, monkeypatch) -
         nbtools.from_script(script)
     with pytest.raises(SystemExit, match="code before the first"):
         nbtools.from_script(write(tmp_path / "bad.py", "x = 1\n# %% show\nprint(x)\n"))
+    with pytest.raises(SystemExit, match=r"typo.py:3: '# %% too_big' is not a cell marker"):
+        nbtools.from_script(write(tmp_path / "typo.py", "# %% send\nx = 1\n# %% too_big\nprint(x)\n"))
+    with pytest.raises(SystemExit, match="no such file"):
+        nbtools.from_script(tmp_path / "missing.py")
