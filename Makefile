@@ -84,10 +84,13 @@ LAB := .venv-lab
 $(LAB)/.installed: requirements-lab.txt
 	$(PYTHON) -m venv $(LAB)
 	$(LAB)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt
-	$(LAB)/bin/python -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()["purelib"], "infra-notes.pth").write_text("$(CURDIR)\n")'
 	touch $@
 
-lab: $(LAB)/.installed ## Open the notebooks in JupyterLab on 127.0.0.1 (snippets importable)
+# The notebooks' kernel ("python3", as they record) is .venv's Python, the one nbval runs: it has what the
+# demos import (dnslib, moto, ansible, ...) and snippets/. Installed on every start, so an older .venv-lab
+# gets it too.
+lab: $(LAB)/.installed $(VENV)/.installed ## Open the notebooks in JupyterLab on 127.0.0.1 (kernel: .venv's Python)
+	$(PY) -m ipykernel install --prefix $(LAB) --name python3 --display-name "Python 3 (infra-notes .venv)" >/dev/null
 	$(LAB)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks \
 	  --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate $(if $(filter 0,$(shell id -u)),--allow-root)
 

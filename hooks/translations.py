@@ -79,7 +79,8 @@ def status(root: Path, page: str) -> Status | None:
     if marker and _git(root, "rev-parse", "--git-dir") is not None and _git(root, "cat-file", "-e", f"{marker}^{{commit}}") is None:
         if (_git(root, "rev-parse", "--is-shallow-repository") or "").strip() == "true":
             return None  # a shallow clone lacks the history to tell; no verdict rather than a wrong one
-        raise PluginError(f"translations.yml: {page} is marked in sync at {marker}, which is not in this repository's history")
+        raise PluginError(f"translations.yml: {page} is marked in sync at {marker}, which is not in this repository's "
+                          f"history (a squashed or rebased pull request?): run `make translations-synced PAGE={page}` again")
     log = _git(root, "log", "--reverse", "--format=%H %cs", *([f"{marker}..HEAD"] if marker else []), "--", *paths)
     if log is None:
         return None

@@ -50,14 +50,21 @@ def run(path: Path) -> None:
 
 
 CELL_MARK = re.compile(r"^# %% ([a-z0-9-]+(?: [a-z0-9-]+)*)\s*$")  # `# %% mode nbval-ignore-output`: two tags
+ANY_MARK = re.compile(r"^#\s*%%")  # what Jupytext and editors take for a cell marker
 
 
 def from_script(script: Path) -> Path:
     """A new notebook from a Python script split into tagged cells by `# %% tag` lines."""
     import nbformat
 
+    if not script.is_file():
+        raise SystemExit(f"{script}: no such file (SCRIPT is a path to a Python script with `# %% tag` lines)")
     cells, tag, lines = [], None, []
-    for line in script.read_text(encoding="utf-8").splitlines() + ["# %% end"]:
+    text = script.read_text(encoding="utf-8").splitlines()
+    for number, line in enumerate(text + ["# %% end"], start=1):
+        if ANY_MARK.match(line) and not CELL_MARK.match(line):
+            raise SystemExit(f"{script}:{number}: {line.strip()!r} is not a cell marker: write `# %% tag`, tags in "
+                             "lowercase letters, digits and hyphens, separated by one space")
         if match := CELL_MARK.match(line):
             if tag is None and any(l.strip() for l in lines):
                 raise SystemExit(f"{script}: code before the first `# %% tag` line")

@@ -35,7 +35,8 @@ def report() -> int:
             continue
         behind += 1
         other = "en" if state.behind == "ko" else "ko"
-        print(f"BEHIND    docs/{state.behind}/{page}: docs/{other}/{page} changed in {state.since[:12]} ({state.date})")
+        when = "the working tree (uncommitted)" if state.since == "working tree" else f"{state.since[:12]} ({state.date})"
+        print(f"BEHIND    docs/{state.behind}/{page}: docs/{other}/{page} changed in {when}")
         base = [state.base] if state.base else []
         diff = subprocess.run(["git", "diff", *base, "--", f"docs/{other}/{page}"], cwd=ROOT, capture_output=True, text=True).stdout
         print("\n".join("          " + line for line in diff.splitlines()))
@@ -46,6 +47,11 @@ def report() -> int:
 def mark_synced(page: str) -> int:
     if page not in pages():
         print(f"no page docs/ko/{page}; pages: {', '.join(pages())}")
+        return 2
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", f"docs/ko/{page}", f"docs/en/{page}"], cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout.strip()
+    if dirty:
+        print(f"{page}: uncommitted changes ({dirty.splitlines()[0].strip()}); commit the page first, then mark it in sync")
         return 2
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
     markers = synced_markers(ROOT) | {page: head}

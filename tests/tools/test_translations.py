@@ -99,7 +99,7 @@ def test_a_marker_outside_the_history_fails_loudly(repo: Path) -> None:
     from mkdocs.exceptions import PluginError
 
     (repo / "translations.yml").write_text("synced:\n  page.md: '" + "1" * 40 + "'\n", encoding="utf-8")
-    with pytest.raises(PluginError, match="translations.yml: page.md is marked in sync at 1111"):
+    with pytest.raises(PluginError, match=r"translations.yml: page.md is marked in sync at 1111.*squashed or rebased.*make translations-synced PAGE=page.md"):
         status(repo, "page.md")
     (repo / "translations.yml").write_text("synced:\n  page.md: " + "0" * 40 + "\n", encoding="utf-8")
     with pytest.raises(PluginError, match="is not a full commit hash"):
@@ -119,3 +119,15 @@ def test_a_shallow_clone_gives_no_verdict_instead_of_failing(repo: Path, tmp_pat
     shallow = tmp_path_factory.mktemp("shallow") / "clone"
     subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo}", str(shallow)], check=True)
     assert status(shallow, "page.md") is None
+
+
+def test_marking_in_sync_refuses_uncommitted_edits(repo: Path, monkeypatch, capsys) -> None:
+    import tools.translations as tool
+
+    monkeypatch.setattr(tool, "ROOT", repo)
+    (repo / "docs/ko/page.md").write_text(KO.replace("첫 문단입니다.", "첫 문단을 고쳐 씁니다."), encoding="utf-8")
+    assert tool.mark_synced("page.md") == 2
+    assert "uncommitted changes" in capsys.readouterr().out and not (repo / "translations.yml").exists()
+    git(repo, "commit", "-qam", "reword")
+    assert tool.mark_synced("page.md") == 0
+    assert status(repo, "page.md").behind is None
