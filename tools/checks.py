@@ -108,6 +108,7 @@ class _Page(HTMLParser):
         self.hreflang: dict[str, str] = {}  # the language switcher: language -> link
         self.embeds = 0
         self.blocking_scripts: list[str] = []  # <script src> without defer/async: the parser stops for it
+        self.description: str | None = None  # <meta name="description">
         self.labels: list[str] = []  # words the page shows or reads out: title, aria-label, placeholder, alt
 
     def handle_starttag(self, tag, attrs):
@@ -121,6 +122,8 @@ class _Page(HTMLParser):
             if a.get(key) is not None:
                 fetched = key == "src" or (tag == "link" and not set((a.get("rel") or "").split()) <= NOT_FETCHED)
                 self.links.append((tag, key, a[key], fetched))
+        if tag == "meta" and a.get("name") == "description":
+            self.description = a.get("content")
         self.labels += [f'{key}="{a[key]}"' for key in ("title", "aria-label", "placeholder", "alt") if a.get(key)]
         if tag == "script" and a.get("src") and "defer" not in a and "async" not in a and a.get("type") != "module":
             self.blocking_scripts.append(a["src"])
@@ -236,6 +239,14 @@ def site_problems(site: Path, docs: Path | None = None) -> list[str]:
             expected = len(structure(source.read_text(encoding="utf-8"))["embeds"])
             if page.embeds != expected:
                 found.append(f"{name}: {page.embeds} notebook cells and diagrams on the page, {expected} in docs/{lang}/{source.name}")
+    descriptions: dict[tuple[str, str | None], list[str]] = {}
+    for file, page in parsed.items():
+        rel = file.relative_to(site).as_posix()
+        if not rel.endswith("404.html"):
+            descriptions.setdefault(("en" if rel.startswith("en/") else "ko", page.description), []).append(f"site/{rel}")
+    for (lang, text), names in sorted(descriptions.items(), key=lambda kv: kv[1]):
+        if len(names) > 1 or not text:
+            found.append(f"{', '.join(names)}: {'the same' if text else 'no'} meta description ({text!r}); hooks/page_meta.py takes the lead paragraph")
     for lang, prefix in LANGUAGES.items():
         found += _sitemap_problems(site, prefix)
     for css in sorted(site.rglob("*.css")):

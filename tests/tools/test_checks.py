@@ -58,7 +58,8 @@ def test_headings_inside_code_fences_are_not_headings(tmp_path: Path) -> None:
 
 def html(lang: str, body: str = "", head: str = "") -> str:
     switcher = '<a class="md-select__link" hreflang="ko" href="/">한국어</a><a class="md-select__link" hreflang="en" href="/en/">English</a>'
-    return f'<!doctype html><html lang="{lang}"><head>{head}</head><body>{switcher}{body}</body></html>'
+    description = '<meta name="description" content="한 페이지">'
+    return f'<!doctype html><html lang="{lang}"><head>{description}{head}</head><body>{switcher}{body}</body></html>'
 
 
 SITEMAP = """<?xml version="1.0" encoding="UTF-8"?>
@@ -79,6 +80,8 @@ SITEMAP = """<?xml version="1.0" encoding="UTF-8"?>
         ("index.html", html("ko", body='<a href="missing/">x</a>'), "points to a missing file"),
         ("index.html", html("ko", body='<script src="assets/x.js"></script>'), "<script src=assets/x.js> is not deferred"),
         ("index.html", html("ko", body='<a class="headerlink" href="#" title="Permanent link">¶</a>'), 'title="Permanent link" is not in Korean'),
+        ("other/index.html", html("ko"), "site/index.html, site/other/index.html: the same meta description ('한 페이지')"),
+        ("index.html", html("ko").replace('<meta name="description" content="한 페이지">', ""), "site/index.html: no meta description"),
         ("index.html", html("ko", body='<a href="#nowhere">x</a>'), "missing anchor #nowhere"),
         ("index.html", html("ko", body="x" * 70_000), "over the 61440-byte budget"),
         ("index.html", html("ko", body='{{ cell("a", "b") }}'), "unprocessed"),

@@ -75,3 +75,23 @@ def test_edit_link_points_to_the_page_source_in_its_language_of_the_configured_r
 def test_unknown_current_language_fails_the_build() -> None:
     with pytest.raises(PluginError, match="extra.i18n.current"):
         i18n.on_config(config("fr", "http://127.0.0.1:8000/"))
+
+
+def test_page_description_is_the_lead_paragraph_cut_at_a_sentence() -> None:
+    from hooks.page_meta import describe, lead
+
+    md = '# Title { #t }\n\n{{ cell("a", "b") }}\n\n"Quoted," says the [RFC](https://x/). `code` is *fine*.\n\nSecond paragraph.\n'
+    assert lead(md) == '"Quoted," says the RFC. code is fine.'
+    assert describe("One. Two. Three.", limit=9) == "One. Two."
+    assert describe("word " * 50, limit=20) == "word word word word…"
+
+
+def test_page_description_from_front_matter_wins_and_is_escaped() -> None:
+    from hooks import page_meta
+
+    page = SimpleNamespace(meta={})
+    page_meta.on_page_markdown('# T { #t }\n\n"A" & <b>.\n', page, None, None)
+    assert page.meta["description"] == "&quot;A&quot; &amp; &lt;b&gt;."
+    page = SimpleNamespace(meta={"description": "Given."})
+    page_meta.on_page_markdown("# T { #t }\n\nLead.\n", page, None, None)
+    assert page.meta["description"] == "Given."
