@@ -76,6 +76,10 @@ def test_missing_page_gets_the_404_page_of_its_language(page, base_url: str, lan
     assert response.status == 404
     assert page.evaluate("document.documentElement.lang") == lang
     assert page.locator("h1", has_text="404").is_visible()
+    assert page.title().startswith("404 - "), f"the tab says {page.title()!r}, not that the page is missing"
+    home = page.locator(".md-content a").first
+    home.click()
+    assert page.url == f"{base_url}/{LANGUAGES[lang]}", "the 404 page's home link left the site being served"
 
 
 def sections(name: str) -> list[str]:
