@@ -102,6 +102,22 @@ def test_language_switch_keeps_page_and_section(page, base_url: str, name: str, 
             assert page.locator(f"#{section}").is_visible()
 
 
+@pytest.mark.parametrize(("start", "target"), [("ko", "en"), ("en", "ko")])
+def test_language_switch_keeps_the_section_scrolled_to(page, base_url: str, start: str, target: str) -> None:
+    """A reader who scrolled (no #fragment in the URL) lands on the same section in the other language."""
+    middle = sections("tcp-ip")[len(sections("tcp-ip")) // 2]
+    page.goto(base_url + url_path("tcp-ip", start))
+    page.evaluate(f"document.getElementById('{middle}').scrollIntoView()")
+    page.evaluate("window.scrollBy(0, 200)")  # into the section, past its heading
+    page.hover(".md-header__option .md-select")
+    page.click(f"a.md-select__link[hreflang={target}]")
+    page.wait_for_url(f"{base_url}{url_path('tcp-ip', target)}#{middle}")
+    page.goto(base_url + url_path("tcp-ip", start))  # at the top: no section
+    page.hover(".md-header__option .md-select")
+    page.click(f"a.md-select__link[hreflang={target}]")
+    page.wait_for_url(f"{base_url}{url_path('tcp-ip', target)}")
+
+
 def stored_outputs(notebook: str) -> dict[str, str]:
     cells = json.loads((ROOT / "notebooks" / f"{notebook}.ipynb").read_text(encoding="utf-8"))["cells"]
     return {tag: "".join("".join(o.get("text", "")) for o in c["outputs"]).strip() for c in cells for tag in c["metadata"]["tags"]}
