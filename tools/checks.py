@@ -72,14 +72,16 @@ def source_problems(docs: Path) -> list[str]:
     for lang, other in (("ko", "en"), ("en", "ko")):
         for page in sorted(pages[lang] - pages[other]):
             found.append(f"docs/{lang}/{page}: no docs/{other}/{page} (every page exists in both languages)")
-    for page in sorted(pages["ko"] & pages["en"]):
-        parts = {lang: structure((docs / lang / page).read_text(encoding="utf-8")) for lang in LANGUAGES}
-        for lang in LANGUAGES:
-            for number in hard_wraps((docs / lang / page).read_text(encoding="utf-8")):
+    for lang in LANGUAGES:  # every page, also one whose translation is missing, so all its faults show at once
+        for page in sorted(pages[lang]):
+            text = (docs / lang / page).read_text(encoding="utf-8")
+            for number in hard_wraps(text):
                 found.append(f"docs/{lang}/{page}:{number}: paragraph wrapped onto the next line (keep one paragraph per line)")
-            for level, id_, number in parts[lang]["headings"]:
+            for level, id_, number in structure(text)["headings"]:
                 if id_ is None and level > 1:
                     found.append(f"docs/{lang}/{page}:{number}: heading without an explicit id ({{ #english-id }})")
+    for page in sorted(pages["ko"] & pages["en"]):
+        parts = {lang: structure((docs / lang / page).read_text(encoding="utf-8")) for lang in LANGUAGES}
         heads = {lang: [h for h in parts[lang]["headings"] if h[0] > 1] for lang in LANGUAGES}
         for i in range(max(len(heads["ko"]), len(heads["en"]))):
             ko, en = (heads[lang][i] if i < len(heads[lang]) else None for lang in ("ko", "en"))

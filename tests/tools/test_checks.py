@@ -51,6 +51,12 @@ def test_source_differences_are_named(tmp_path: Path, en: str | None, expected: 
     assert any(expected in p for p in found), found
 
 
+def test_a_page_in_one_language_also_gets_its_own_faults_named(tmp_path: Path) -> None:
+    found = source_problems(docs_with(tmp_path, PAGE.replace("## 하나 { #one }", "## 하나"), None))
+    assert found == ["docs/ko/page.md: no docs/en/page.md (every page exists in both languages)",
+                     "docs/ko/page.md:3: heading without an explicit id ({ #english-id })"]
+
+
 def test_headings_inside_code_fences_are_not_headings(tmp_path: Path) -> None:
     page = PAGE + "\n```bash\n# a shell comment\n```\n"
     assert source_problems(docs_with(tmp_path, page, page)) == []
