@@ -8,8 +8,9 @@ becomes the code of the cell tagged `server` in notebooks/tcp_echo.ipynb as a Py
 its stored output as program output, `<pre><samp>`, drawn like a code block (light and dark) but not
 one: Material's script mounts every `pre > code` (copy button, overflow watcher, forced layouts), which
 on a page of 14 cells was a fifth of its main-thread work after the first paint (Lighthouse, mobile).
-The output is focusable (tabindex) so a keyboard can scroll a wide one. The first embed of a notebook on a page also links the .ipynb, which the
-build copies to <language root>/notebooks/, and the home page's section on running the demos.
+The output is focusable (tabindex) so a keyboard can scroll a wide one. The first embed of a notebook
+on a page also links the .ipynb, which the build copies to <language root>/notebooks/, and the home
+page's section on running the demos.
 
 The build never executes a notebook: it shows what is committed, which nbval re-checks in `make test`.
 Everything that could make a page lie fails the build and names the page and the notebook: an unknown

@@ -4,8 +4,7 @@ Material writes `page.meta.description` when a page has one, else `site_descript
 shared one sentence (search results and link previews could not tell them apart). A page may set
 `description:` in front matter; otherwise it is the first paragraph after the title, without Markdown,
 cut after the last whole sentence that fits in LIMIT characters (a longer first sentence is cut at a
-word, with "…").
-tools/checks.py fails the build's check when two pages of a language share a description.
+word, with "…"). tools/checks.py fails when two pages of a language share a description or one has none.
 """
 
 from __future__ import annotations
