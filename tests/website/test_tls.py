@@ -126,13 +126,34 @@ def test_close_leaves_no_threads_behind(ca, ca_pem: bytes) -> None:
     assert (server.handshakes, server.errors) == (1, ["SSLV3_ALERT_BAD_CERTIFICATE"])
 
 
+def stuck_in_a_handshake(server: TLSServer, silent: socket.socket) -> None:
+    """Send the start of a ClientHello, then nothing, and wait (no fixed sleep) until the server has
+    accepted the connection: from then on it is, or is about to be, blocked reading the rest."""
+    silent.sendall(b"\x16\x03\x01")
+    for _ in range(500):  # 5 s at most: only a hang takes that long
+        if server._waker is not None:
+            return
+        time.sleep(0.01)
+    pytest.fail("the server never accepted the connection")
+
+
 def test_close_wakes_a_server_stuck_in_a_handshake(ca) -> None:
+    """close() shuts the connection down, so the blocked handshake ends at once with an EOF error. Had it
+    waited for the server's 2 s read timeout instead, the handshake would end in TimeoutError, which the
+    server does not record: the EOF error is the proof, whatever the clock says (see the test below)."""
     before = threading.active_count()
     with TLSServer(ca) as server, socket.create_connection(server.address, timeout=5) as silent:
-        silent.sendall(b"\x16\x03\x01")  # the start of a ClientHello, and then nothing
-        time.sleep(0.3)  # let the server accept it and block reading the rest
-        started = time.monotonic()
-        server.close()  # must not wait for the server's 2 s read timeout
-        assert time.monotonic() - started < 1.0
+        stuck_in_a_handshake(server, silent)
+        server.close()
     assert threading.active_count() == before
     assert server.errors == ["UNEXPECTED_EOF_WHILE_READING"]
+
+
+def test_a_handshake_left_to_time_out_records_no_eof_error(ca) -> None:
+    """The negative of the test above: without close()'s wake-up the server waits out its read timeout,
+    and `errors` stays empty, so that test's assertion would fail."""
+    with TLSServer(ca) as server, socket.create_connection(server.address, timeout=5) as silent:
+        stuck_in_a_handshake(server, silent)
+        server._waker = None  # close() finds nothing to wake: the handshake runs into the 2 s timeout
+        server.close()
+    assert server.errors == []
