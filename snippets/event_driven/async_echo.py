@@ -4,7 +4,7 @@ First read coroutines.py; asyncio is that design grown up: `async def` and
 `await` instead of generators and `yield from`, its own Future and Task, and
 streams with readexactly(), the asyncio twin of framing.recv_exactly().
 
-Shown on docs/*/event-driven.md, run by notebooks/event_*.ipynb,
+Shown on docs/*/event-driven.md, run by notebooks/event_driven_*.ipynb,
 tested by tests/event_driven/.
 """
 

@@ -4,7 +4,7 @@ First read loop.py; this puts the TCP/IP page's echo protocol (framing.py) on it
 No callback may block, so sockets are non-blocking, and what a thread kept in
 local variables (a half-read frame, an unsent reply) lives in a Connection.
 
-Shown on docs/*/event-driven.md, run by notebooks/event_*.ipynb,
+Shown on docs/*/event-driven.md, run by notebooks/event_driven_*.ipynb,
 tested by tests/event_driven/.
 """
 

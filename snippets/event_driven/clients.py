@@ -5,7 +5,7 @@ clients against each of them and against the TCP/IP page's thread-per-connection
 server, and reports only what must be true, never timings. fragile() is a
 handler with a bug for the fault demo.
 
-Shown on docs/*/event-driven.md, run by notebooks/event_*.ipynb,
+Shown on docs/*/event-driven.md, run by notebooks/event_driven_*.ipynb,
 tested by tests/event_driven/.
 """
 

@@ -6,7 +6,7 @@ and Guido van Rossum), in plain generators that run on Python 3.11. A coroutine
 yields a Future where it must wait; a Task resumes it when the Future is done,
 so a half-read frame is a local variable again instead of a Connection field.
 
-Shown on docs/*/event-driven.md, run by notebooks/event_*.ipynb,
+Shown on docs/*/event-driven.md, run by notebooks/event_driven_*.ipynb,
 tested by tests/event_driven/.
 """
 

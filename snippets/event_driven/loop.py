@@ -4,7 +4,7 @@ One thread waits for whichever socket is ready or timer is due and runs its
 callback. A callback must never block, or every other socket waits with it.
 callbacks.py builds an echo server on this loop.
 
-Shown on docs/*/event-driven.md, run by notebooks/event_*.ipynb,
+Shown on docs/*/event-driven.md, run by notebooks/event_driven_*.ipynb,
 tested by tests/event_driven/.
 """
 
