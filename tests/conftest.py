@@ -7,6 +7,13 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests assert behaviour, never speed: no per-example deadline and no "data generation too
+# slow" health check, both of which fail on a busy machine with nothing wrong. A test's own @settings
+# inherit this profile; `make fuzz` sets a deadline of its own (tests/fuzzing.py) to catch a hang.
+settings.register_profile("behaviour", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("behaviour")
 
 
 def open_fds() -> int:
