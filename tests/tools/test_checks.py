@@ -10,7 +10,8 @@ import pytest
 from mkdocs.exceptions import PluginError
 
 from hooks import notebook_cells
-from tools.checks import site_problems, source_problems
+from tools.checks.built import site_problems
+from tools.checks.sources import source_problems
 from tools.notebooks import problems
 
 PAGE = "# T { #t }\n\n## 하나 { #one }\n\n{{ cell(\"demo\", \"step\") }}\n\n```python\n--8<-- \"snippets/x.py:a\"\n```\n"
@@ -185,7 +186,7 @@ def test_embed_failures_fail_the_build_naming_the_page(tmp_path: Path, line: str
 
 
 def test_nav_difference_between_languages_is_named(tmp_path: Path) -> None:
-    from tools.checks import config_problems
+    from tools.checks.configs import config_problems
 
     (tmp_path / "docs/ko").mkdir(parents=True)
     (tmp_path / "docs/en").mkdir(parents=True)
@@ -199,7 +200,7 @@ def test_nav_difference_between_languages_is_named(tmp_path: Path) -> None:
 
 
 def test_palette_toggle_names_in_the_wrong_language_are_named(tmp_path: Path) -> None:
-    from tools.checks import config_problems
+    from tools.checks.configs import config_problems
 
     def palette(*names: str) -> str:
         return "theme:\n  name: material\n  palette:\n" + "".join(
@@ -217,7 +218,7 @@ def test_palette_toggle_names_in_the_wrong_language_are_named(tmp_path: Path) ->
 
 
 def test_glossary_lint_names_page_line_and_preferred_spelling(tmp_path: Path) -> None:
-    from tools.checks import glossary_problems
+    from tools.checks.glossary import glossary_problems
 
     write(tmp_path / "glossary.yml", "- {en: pod, ko: 파드, en_def: x, ko_def: y, avoid: [팟], page: 'k8s.md#pods'}\n")
     write(tmp_path / "docs/ko/k8s.md", "# K { #k }\n\n## 파드 { #pods }\n\n파드를 띄웁니다.\n\n```text\n팟 in code is fine\n```\n")
@@ -230,7 +231,7 @@ def test_glossary_lint_names_page_line_and_preferred_spelling(tmp_path: Path) ->
 
 
 def test_glossary_lint_respects_the_spacing_of_an_avoided_spelling(tmp_path: Path) -> None:
-    from tools.checks import glossary_problems
+    from tools.checks.glossary import glossary_problems
 
     write(tmp_path / "glossary.yml", "- {en: ReplicaSet, ko: 레플리카셋, en_def: x, ko_def: y, avoid: [레플리카 셋]}\n")
     write(tmp_path / "docs/en/k8s.md", "# K { #k }\n")

@@ -1,0 +1,54 @@
+"""Reading a page's Markdown source: what lies outside code fences, its headings, embeds and includes.
+
+Shared by the checks of sources, the built site and the glossary.
+"""
+
+from __future__ import annotations
+
+import re
+
+LANGUAGES = {"ko": "", "en": "en/"}  # language -> prefix under the site root
+
+FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*$")
+HEADING_ID = re.compile(r"\{\s*#([A-Za-z0-9_-]+)[^}]*\}\s*$")
+EMBED = re.compile(r'^\{\{ (cell|diagram)\("([^"]+)", "([^"]+)"(?:, "[^"]*")?\) \}\}$')  # alt text may differ
+INCLUDE = re.compile(r'^\s*-{1,}8<-{1,}\s+"([^"]+)"\s*$')
+
+
+def outside_fences(text: str):
+    """(line number, line) for every line not inside a fenced code block."""
+    fence = None
+    for number, line in enumerate(text.split("\n"), start=1):
+        match = FENCE.match(line)
+        if match and (fence is None or match[1][0] == fence[0] and len(match[1]) >= len(fence)):
+            fence = None if fence else match[1]
+            continue
+        if fence is None:
+            yield number, line
+
+
+def structure(text: str) -> dict[str, list]:
+    """What must be identical between the two languages of a page, in order."""
+    headings, embeds, includes = [], [], []
+    for number, line in outside_fences(text):
+        if match := HEADING.match(line):
+            id_ = HEADING_ID.search(match[2])
+            headings.append((len(match[1]), id_[1] if id_ else None, number))
+        elif match := EMBED.match(line.strip()):
+            embeds.append((match[1], match[2], match[3]))
+    for line in text.split("\n"):  # snippet includes live inside fences
+        if match := INCLUDE.match(line):
+            includes.append(match[1])
+    return {"headings": headings, "embeds": embeds, "includes": includes}
+
+
+
+def nav_files(nav) -> list[str]:
+    """The page paths of a MkDocs nav, in order, without their titles."""
+    if isinstance(nav, str):
+        return [nav]
+    if isinstance(nav, dict):
+        return [f for value in nav.values() for f in nav_files(value)]
+    return [f for item in nav or [] for f in nav_files(item)]
+
