@@ -23,7 +23,7 @@ PYTEST = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-n", 
 
 
 def failures(junit: Path) -> list[str]:
-    """nodeids (notebooks/x.ipynb::Cell 3) of cells that failed or errored in one round."""
+    """nodeids (notebooks/x.ipynb::cell[tag], tools/pytest_guards.py) of cells that failed or errored in one round."""
     found = []
     for case in ET.parse(junit).getroot().iter("testcase"):
         if case.find("failure") is not None or case.find("error") is not None:

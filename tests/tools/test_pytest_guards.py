@@ -15,20 +15,21 @@ from tools.build import ROOT
 pytestmark = pytest.mark.timeout(120)
 
 
-def notebook(path: Path, *sources: str, count: bool = True) -> Path:
-    cells = [{"cell_type": "code", "execution_count": (i + 1) if count else None, "id": f"c{i}", "metadata": {"tags": [f"s{i}"]},
-              "outputs": [], "source": [src]} for i, src in enumerate(sources)]
+def notebook(path: Path, *sources: str, count: bool = True, outputs: list | None = None, tags: list | None = None) -> Path:
+    outputs, tags = outputs or [[] for _ in sources], tags or [[f"s{i}"] for i in range(len(sources))]
+    cells = [{"cell_type": "code", "execution_count": (i + 1) if count else None, "id": f"c{i}", "metadata": {"tags": tags[i]},
+              "outputs": outputs[i], "source": [src]} for i, src in enumerate(sources)]
     nb = {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
           "nbformat": 4, "nbformat_minor": 5}
     path.write_text(json.dumps(nb), encoding="utf-8")
     return path
 
 
-def run_nbval(path: Path) -> subprocess.CompletedProcess:
+def run_nbval(path: Path, *options: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "JUPYTER_PREFER_ENV_PATH": "1", "PYTHONPATH": str(ROOT)}
     return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "tools.pytest_guards", "--nbval",
-                           "--nbval-kernel-name=python3", "-q", str(path)],
-                          cwd=path.parent, capture_output=True, text=True, env=env, timeout=110)
+                           "--nbval-kernel-name=python3", "-q", *options, path.name],
+                          cwd=path.parent, capture_output=True, text=True, env=env, timeout=110, check=False)
 
 
 def test_a_clean_notebook_passes(tmp_path: Path) -> None:
@@ -56,21 +57,37 @@ def test_leftover_child_process_fails(tmp_path: Path) -> None:
 
 def test_cell_without_execution_count_fails(tmp_path: Path) -> None:
     result = run_nbval(notebook(tmp_path / "unrun.ipynb", "print(1)", count=False))
-    assert "unrun.ipynb cell 0: no stored execution count" in result.stdout, result.stdout
+    assert "unrun.ipynb[s0]: no stored execution count" in result.stdout and "make notebooks NB=unrun.ipynb" in result.stdout, result.stdout
 
 
-def test_nbval_budget_fails_only_for_the_whole_suite_over_budget(monkeypatch) -> None:
-    from types import SimpleNamespace
+def stdout(text: str) -> dict:
+    return {"name": "stdout", "output_type": "stream", "text": text.splitlines(keepends=True)}
 
-    import tools.notebooks
-    from tools import pytest_guards as guards
 
-    monkeypatch.setattr(tools.notebooks, "all_notebooks", lambda: [Path("notebooks/a.ipynb"), Path("notebooks/b.ipynb")])
-    monkeypatch.setattr(guards, "_nbval_files", {"notebooks/a.ipynb"})
-    monkeypatch.setattr(guards, "_nbval_seconds", {"gw0": 50.0, "gw1": 22.0})
-    config = SimpleNamespace(getoption=lambda name, default=None: 2)
-    assert guards._nbval_over_budget(config) is None  # b.ipynb did not run: not the whole suite
-    guards._nbval_files.add("notebooks/b.ipynb")
-    assert "72.0 s of notebooks over 2 worker(s) is 36.0 s each, budget 30 s" in guards._nbval_over_budget(config)
-    guards._nbval_seconds["gw0"] = 30.0  # unbalanced, but 26 s each on average
-    assert guards._nbval_over_budget(config) is None
+def test_a_changed_output_names_the_cell_by_tag_shows_stored_and_now_and_how_to_refresh(tmp_path: Path) -> None:
+    changed = notebook(tmp_path / "changed.ipynb", "print('a 1')\nprint('b 3')", "print('same')", "print('x')",
+                       outputs=[[stdout("a 1\nb 2\n")], [stdout("same\n")], [stdout("y\n")]],
+                       tags=[["table"], ["other"], []])
+    result = run_nbval(changed)
+    out = result.stdout
+    assert result.returncode == 1, out
+    assert "changed.ipynb[table]: cell outputs differ" in out and "changed.ipynb::cell[table]" in out, out
+    assert "--- stored\n+++ now\n" in out and "\n-b 2\n+b 3\n" in out, out  # "-" is what the notebook stores, as in git
+    assert "If the new output is right, store it: make notebooks NB=changed.ipynb" in out, out
+    assert "changed.ipynb[2]: cell outputs differ" in out and "\n-y\n+x\n" in out, out  # untagged: its index
+    assert "other]" not in out and "Cell 0" not in out, out
+    assert "\x1b[" not in out, out  # not a terminal: no colour codes
+    coloured = run_nbval(changed, "--color=yes").stdout
+    assert "\x1b[" in coloured and "changed.ipynb[table]" in coloured
+
+
+def test_an_exception_names_the_cell_and_keeps_the_traceback_without_colour_codes(tmp_path: Path) -> None:
+    result = run_nbval(notebook(tmp_path / "raises.ipynb", "1/0", tags=[["divide"]]))
+    out = result.stdout
+    assert "raises.ipynb[divide]: cell execution caused an exception" in out and "ZeroDivisionError: division by zero" in out, out
+    assert "\x1b[" not in out, out
+
+
+def test_the_nbval_time_is_a_figure_not_a_failure(tmp_path: Path) -> None:
+    result = run_nbval(notebook(tmp_path / "quick.ipynb", "pass"))
+    assert result.returncode == 0 and "nbval time: " in result.stdout and "budget" not in result.stdout, result.stdout
