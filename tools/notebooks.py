@@ -2,8 +2,9 @@
 
     python tools/notebooks.py run [NOTEBOOK ...]    execute top to bottom in a fresh kernel, store outputs, clean
     python tools/notebooks.py check [NOTEBOOK ...]  report every problem that would let a page lie; exit 1 if any
-    python tools/notebooks.py new SCRIPT.py          make notebooks/SCRIPT.ipynb from a script whose cells start
-                                                    with `# %% tag` lines, then run it (`make notebook-new`)
+    python tools/notebooks.py new SCRIPT.py [--force]  make notebooks/SCRIPT.ipynb from a script whose cells start
+                                                    with `# %% tag` lines, then run it (`make notebook-new`);
+                                                    --force replaces an existing one (`FORCE=1`)
 
 `make notebooks` runs `run` on every notebook; `make test` runs `check` (tests/test_notebooks.py) before nbval re-executes them and compares outputs.
 """
@@ -11,14 +12,34 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
+import sysconfig
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
 CELL_TIMEOUT = 30  # seconds; the same limit nbval gets in `make test`
 VOLATILE_CELL_METADATA = ("execution", "collapsed", "scrolled", "jupyter", "ExecuteTime")
+# What a kernel prints on its stderr on every run, expected, and so dropped: each pattern matches one known
+# message, so that anything else a kernel prints still shows. ipykernel ≥ 6.30 warns that its ZeroMQ sockets
+# are TCP without encryption; they are bound to 127.0.0.1 and live as long as one notebook run.
+KERNEL_NOISE = (re.compile(r"^\[IPKernelApp\] WARNING \| Kernel is running over TCP without encryption\. "),)
+PTH = "infra-notes.pth"  # makes this checkout importable (snippets/, tools/, hooks/) in .venv: see the Makefile
+
+
+def checkout_mismatch(purelib: Path | None = None) -> str | None:
+    """Why this venv would import another checkout's snippets/ (a venv copied, a checkout moved), or None."""
+    pth = Path(purelib or sysconfig.get_paths()["purelib"]) / PTH
+    if not pth.is_file():
+        return None
+    named = pth.read_text(encoding="utf-8").strip()
+    if Path(named).resolve() == ROOT:
+        return None
+    return (f"{pth} names {named}, not this checkout {ROOT}: notebooks would import {named}/snippets. "
+            f"Any make target points it here (e.g. `make help`), or: echo {ROOT} > {pth}")
 
 
 def all_notebooks() -> list[Path]:
@@ -39,13 +60,30 @@ def write(path: Path, nb: dict) -> None:
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def _forward(stream, to) -> None:
+    """Copy a kernel's stderr to ours, line by line, without the KERNEL_NOISE lines."""
+    with stream:
+        for line in stream:
+            if not any(pattern.search(line) for pattern in KERNEL_NOISE):
+                to.write(line)
+                to.flush()
+
+
 def run(path: Path) -> None:
     import nbformat
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    read, write_end = os.pipe()
+    forward = threading.Thread(target=_forward, args=(os.fdopen(read, encoding="utf-8", errors="replace"), sys.stderr), daemon=True)
+    forward.start()
+    try:
+        client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+        client.execute(stderr=write_end)  # the kernel's stderr, through _forward
+    finally:
+        os.close(write_end)
+        forward.join(timeout=10)
     write(path, clean(json.loads(nbformat.writes(nb))))
 
 
@@ -53,8 +91,8 @@ CELL_MARK = re.compile(r"^# %% ([a-z0-9-]+(?: [a-z0-9-]+)*)\s*$")  # `# %% mode 
 ANY_MARK = re.compile(r"^#\s*%%")  # what Jupytext and editors take for a cell marker
 
 
-def from_script(script: Path) -> Path:
-    """A new notebook from a Python script split into tagged cells by `# %% tag` lines."""
+def from_script(script: Path, force: bool = False) -> Path:
+    """A new notebook from a Python script split into tagged cells by `# %% tag` lines (replacing one only if forced)."""
     import nbformat
 
     if not script.is_file():
@@ -77,8 +115,9 @@ def from_script(script: Path) -> Path:
         raise SystemExit(f"{script}: no `# %% tag` lines, so no cells")
     nb = nbformat.v4.new_notebook(cells=cells)
     target = NOTEBOOK_DIR / f"{script.stem}.ipynb"
-    if target.exists():
-        raise SystemExit(f"{target.name} exists in notebooks/; edit it in Jupyter (`make lab`) instead")
+    if target.exists() and not force:
+        raise SystemExit(f"notebooks/{target.name} exists: `make notebook-new SCRIPT={script} FORCE=1` replaces it "
+                         "(its stored outputs too), or edit it in Jupyter (`make lab`)")
     write(target, json.loads(nbformat.writes(nb)))
     return target
 
@@ -129,11 +168,16 @@ def problems(path: Path) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
+    force = argv[0:1] == ["new"] and "--force" in argv
+    argv = [a for a in argv if a != "--force"] if force else argv
     if not argv or argv[0] not in ("run", "check", "new") or (argv[0] == "new" and len(argv) != 2):
         print(__doc__)
         return 2
+    if problem := checkout_mismatch():
+        print(problem)
+        return 2
     if argv[0] == "new":
-        argv = ["run", str(from_script(Path(argv[1])))]
+        argv = ["run", str(from_script(Path(argv[1]), force))]
     paths = [Path(p).resolve() for p in argv[1:]] or all_notebooks()
     if not paths:
         print("no notebooks found in notebooks/")

@@ -15,6 +15,12 @@ from nbval.plugin import IPyNbCell, IPyNbFile, coalesce_streams
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # A venv whose infra-notes.pth names another checkout runs this checkout's tests against that one's
+    # notebook kernels, silently. `make` points it back; a direct pytest run stops here, naming both.
+    from tools.notebooks import checkout_mismatch
+
+    if problem := checkout_mismatch():
+        raise pytest.UsageError(problem)
     # pytest-xdist's default distribution sends cells of one notebook to different workers, where
     # they fail with NameError. Notebooks must stay whole on one worker.
     workers = getattr(config.option, "numprocesses", None)

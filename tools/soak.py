@@ -1,6 +1,6 @@
 """Run the whole nbval suite N times and report failures per notebook and cell (`make soak N=20`).
 
-    python tools/soak.py N [pytest args...]
+    python tools/soak.py N [pytest options and paths...]     (paths default to notebooks/ when none are given)
 
 Each round is a fresh `pytest --nbval notebooks` (two workers, as in `make test`) writing JUnit XML;
 the report lists every cell that failed at least once, with how often, and ends with one line:
