@@ -91,6 +91,7 @@ SITEMAP = """<?xml version="1.0" encoding="UTF-8"?>
         ("index.html", html("ko").replace('<meta name="description" content="한 페이지">', ""), "site/index.html: no meta description"),
         ("index.html", html("ko", body='<a href="#nowhere">x</a>'), "missing anchor #nowhere"),
         ("index.html", html("ko", body="x" * 70_000), "over the 61440-byte budget"),
+        ("assets/big.js", "x" * 3_000_001, "site/: 30"),  # the whole site over SITE_BUDGET, largest file named
         ("index.html", html("ko", body='{{ cell("a", "b") }}'), "unprocessed"),
         ("en/index.html", html("en").replace('hreflang="ko"', 'hreflang="jp"'), "language switcher offers ['en', 'jp']"),
         ("sitemap.xml", SITEMAP.replace('hreflang="en" href="http://h/en/"', 'hreflang="en" href="http://h/en/gone/"'), "names http://h/en/gone/, which is not a built page"),

@@ -1,4 +1,4 @@
-"""Checks of the built site: size budget, <html lang>, Korean labels, deferred scripts, language
+"""Checks of the built site: size budgets (each page, the whole site), <html lang>, Korean labels, deferred scripts, language
 switcher, links and anchors, requests to other hosts, embeds present, meta descriptions, and hreflang
 alternates in each language's sitemap.xml."""
 
@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from tools.checks.budgets import PAGE_BUDGET
+from tools.checks.budgets import PAGE_BUDGET, SITE_BUDGET
 from tools.checks.pages import LANGUAGES, structure
 
 NOT_FETCHED = {"canonical", "alternate", "prev", "next", "author", "license"}  # <link rel> a browser does not load
@@ -167,6 +167,11 @@ def site_problems(site: Path, docs: Path | None = None) -> list[str]:
             found.append(f"{', '.join(names)}: {'the same' if text else 'no'} meta description ({text!r}); hooks/page_meta.py takes the lead paragraph")
     for lang, prefix in LANGUAGES.items():
         found += _sitemap_problems(site, prefix)
+    total = sum(f.stat().st_size for f in site.rglob("*") if f.is_file())
+    if total > SITE_BUDGET:
+        biggest = sorted((f for f in site.rglob("*") if f.is_file()), key=lambda f: f.stat().st_size, reverse=True)[:3]
+        found.append(f"site/: {total} bytes in all, over the {SITE_BUDGET}-byte budget (largest: "
+                     + ", ".join(f"{f.relative_to(site).as_posix()} {f.stat().st_size}" for f in biggest) + "); hooks/site_files.py prunes what no reader loads")
     for css in sorted(site.rglob("*.css")):
         for url in re.findall(r"url\(\s*['\"]?((?:https?:)?//[^'\")]+)", css.read_text(encoding="utf-8", errors="replace")):
             found.append(f"site/{css.relative_to(site).as_posix()}: loads {url} from another host")
