@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
-from mkdocs.exceptions import PluginError
 
-from hooks import notebook_cells
 from tools.checks.built import site_problems
 from tools.checks.sources import source_problems
 from tools.notebooks import problems
@@ -134,56 +131,6 @@ def test_notebook_problems_are_named(tmp_path: Path, cell: dict, expected: str) 
     assert problems(notebook(tmp_path)) == []
     found = problems(notebook(tmp_path, **cell))
     assert any(expected in p and "demo.ipynb cell 0" in p for p in found), found
-
-
-def page_config(tmp_path: Path) -> SimpleNamespace:
-    (tmp_path / "notebooks").mkdir(exist_ok=True)
-    return SimpleNamespace(config_file_path=str(tmp_path / "mkdocs.yml"), docs_dir=str(tmp_path / "docs/ko"), extra={"notebook_labels": {"output": "출력", "download": "노트북:", "how": "실행 방법"}})
-
-
-def embed(tmp_path: Path, line: str, **cell) -> str:
-    nb = notebook(tmp_path / "notebooks", **cell)
-    nb.rename(tmp_path / "notebooks/demo.ipynb")
-    page = SimpleNamespace(url="page/", file=SimpleNamespace(src_uri="page.md"))
-    return notebook_cells.on_page_markdown(f"text\n\n{line}\n", page=page, config=page_config(tmp_path), files=None)
-
-
-def test_embed_renders_code_output_and_download_link(tmp_path: Path) -> None:
-    out = [{"output_type": "stream", "name": "stdout", "text": ["1\n"]}]
-    md = embed(tmp_path, '{{ cell("demo", "step") }}', outputs=out)
-    assert '<div class="nb-cell" data-notebook="demo" data-tag="step" markdown>' in md
-    assert "```python\nprint(1)\n```" in md
-    assert '<div class="highlight nb-output"><span class="filename">출력</span><pre><samp tabindex="0">1</samp></pre></div>' in md
-    assert 'href="../notebooks/demo.ipynb"' in md and 'href="../#run-the-demos"' in md
-
-
-def test_embedded_output_is_escaped_and_survives_markdown(tmp_path: Path) -> None:
-    """Output is shown as text: markup in it is escaped, and a blank line inside does not end the block."""
-    import markdown
-
-    text = "<b>not bold</b> & more\n\n  indented after a blank line\n"
-    md = embed(tmp_path, '{{ cell("demo", "step") }}', outputs=[{"output_type": "stream", "name": "stdout", "text": [text]}])
-    html = markdown.markdown(md, extensions=["md_in_html", "pymdownx.superfences"])
-    samp = html.split("<samp", 1)[1].split("</samp>", 1)[0]
-    assert samp == ' tabindex="0">&lt;b&gt;not bold&lt;/b&gt; &amp; more\n\n  indented after a blank line'
-
-
-@pytest.mark.parametrize(
-    ("line", "cell", "expected"),
-    [
-        ('{{ cell("nope", "step") }}', {}, "docs/ko/page.md:3: notebook nope.ipynb does not exist"),
-        ('{{ cell("demo", "nope") }}', {}, "expected one cell tagged 'nope', found 0"),
-        ('{{ cell("demo", "step") }}', {"execution_count": None}, "has never run"),
-        ('{{ cell("demo", "step") }}', {"outputs": [{"output_type": "error", "ename": "OSError"}]}, "is an error (OSError)"),
-        ('{{ cell("demo", "step") }}', {"outputs": [{"output_type": "display_data", "data": {"image/png": "x"}}]}, "cannot be shown as text"),
-        ("{{ cell('demo', 'step') }}", {}, "malformed embed"),
-        ('{{ cell("demo", "step") }}', {"metadata": {"tags": ["step", "mode", "nbval-ignore-output"]}}, "so no page may show it"),
-    ],
-)
-def test_embed_failures_fail_the_build_naming_the_page(tmp_path: Path, line: str, cell: dict, expected: str) -> None:
-    with pytest.raises(PluginError, match="docs/ko/page.md:3") as error:
-        embed(tmp_path, line, **cell)
-    assert expected.split(": ", 1)[-1] in str(error.value)
 
 
 def test_nav_difference_between_languages_is_named(tmp_path: Path) -> None:
