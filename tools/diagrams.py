@@ -19,7 +19,7 @@ import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from hooks.diagrams import SCHEMES, embeds, sha256, source_text, stale, svg_path
+from extensions.diagrams import SCHEMES, embeds, sha256, source_text, stale, svg_path
 from tools.chromium import CHROMIUM
 from tools.chromium import FLAGS as CHROMIUM_FLAGS
 

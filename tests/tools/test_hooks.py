@@ -10,6 +10,7 @@ from mkdocs.exceptions import PluginError
 from hooks import i18n
 from hooks.html_output import compact, valid
 
+
 def test_compact_drops_unstyled_pygments_spans_but_keeps_their_text() -> None:
     html = '<pre><span></span><code><span class="kn">import</span><span class="w"> </span><span class="nn">os</span><span class="n">x</span><span class="p">(</span>\n</code></pre>'
     assert compact(html) == '<pre><code><span class="kn">import</span> <span class="nn">os</span>x(\n</code></pre>'
@@ -17,7 +18,9 @@ def test_compact_drops_unstyled_pygments_spans_but_keeps_their_text() -> None:
 
 def test_checkbox_toggles_lose_autocomplete_other_inputs_keep_it() -> None:
     html = '<input class="md-toggle" type="checkbox" id="__drawer" autocomplete="off"><input type="text" autocomplete="off">'
-    assert valid(html) == '<input class="md-toggle" type="checkbox" id="__drawer"><input type="text" autocomplete="off">'
+    assert (
+        valid(html) == '<input class="md-toggle" type="checkbox" id="__drawer"><input type="text" autocomplete="off">'
+    )
 
 
 def test_search_dialog_gets_a_name_in_the_page_language() -> None:
@@ -29,13 +32,20 @@ LANGUAGES = [{"lang": "ko", "name": "한국어", "prefix": ""}, {"lang": "en", "
 
 
 def test_compact_drops_indentation_but_not_inside_pre() -> None:
-    html = '<div>\n    <p>a</p>\n\n\n    <pre><code>def f():\n    return 1\n</code></pre>\n  <textarea>\n  x</textarea>\n</div>'
-    assert compact(html) == '<div>\n<p>a</p>\n<pre><code>def f():\n    return 1\n</code></pre>\n<textarea>\n  x</textarea>\n</div>'
+    html = "<div>\n    <p>a</p>\n\n\n    <pre><code>def f():\n    return 1\n</code></pre>\n  <textarea>\n  x</textarea>\n</div>"
+    assert (
+        compact(html)
+        == "<div>\n<p>a</p>\n<pre><code>def f():\n    return 1\n</code></pre>\n<textarea>\n  x</textarea>\n</div>"
+    )
 
 
 def config(current: str, site_url: str) -> SimpleNamespace:
-    return SimpleNamespace(extra={"i18n": {"current": current, "languages": LANGUAGES}, "permalink_title": "¶ title"},
-                           site_url=site_url, config_file_path="mkdocs.yml", mdx_configs={"toc": {"permalink": True}})
+    return SimpleNamespace(
+        extra={"i18n": {"current": current, "languages": LANGUAGES}, "permalink_title": "¶ title"},
+        site_url=site_url,
+        config_file_path="mkdocs.yml",
+        mdx_configs={"toc": {"permalink": True}},
+    )
 
 
 def test_heading_link_title_comes_from_the_language_config() -> None:
