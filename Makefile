@@ -26,6 +26,14 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()["purelib"], "infra-notes.pth").write_text("$(CURDIR)\n")'
 	touch $@
 
+# Zensical, Material's successor, in its own environment: tests/site/test_zensical.py builds both languages
+# with it and compares every page with the MkDocs build (tools/zensical_check.py). Never the published site.
+ZENSICAL_VENV := .venv-zensical
+$(ZENSICAL_VENV)/.installed: requirements-zensical.txt
+	$(PYTHON) -m venv $(ZENSICAL_VENV)
+	$(ZENSICAL_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-zensical.txt
+	touch $@
+
 # axe-core and the Nu HTML Checker, pinned in package-lock.json. Without npm the tests that need them
 # skip on a contributor's machine and fail in CI (CI=true).
 node_modules/.installed: package.json package-lock.json
@@ -41,7 +49,7 @@ serve: build ## Build, then serve the site on http://127.0.0.1:8000 (PORT=8001 f
 # Tests run through tools/hermetic.py: as root (CI) in a new network namespace with only loopback.
 HERMETIC := $(PY) tools/hermetic.py
 
-test: $(VENV)/.installed node_modules/.installed ## Every check: unit, notebooks (nbval), strict build, site, browser, then Lighthouse
+test: $(VENV)/.installed node_modules/.installed $(ZENSICAL_VENV)/.installed ## Every check: unit, notebooks (nbval), strict build, site, browser, then Lighthouse
 	$(HERMETIC) $(PY) -m pytest -n 2 --dist loadfile -p no:cacheprovider \
 	  --nbval --nbval-cell-timeout=30 --nbval-kernel-name=python3 tests notebooks
 	@# after the tests, on a quiet machine: Lighthouse scores depend on how busy the CPU is
@@ -56,7 +64,7 @@ test-unit: $(VENV)/.installed ## Only the unit tests of snippets/ and of the too
 test-notebooks: $(VENV)/.installed ## Only nbval over notebooks/ (NB=notebooks/x.ipynb for one)
 	$(HERMETIC) $(PY) -m pytest -p no:cacheprovider --nbval --nbval-cell-timeout=30 --nbval-kernel-name=python3 $(or $(NB),notebooks)
 
-test-site: $(VENV)/.installed node_modules/.installed ## Only the site checks (builds the site into a temp dir)
+test-site: $(VENV)/.installed node_modules/.installed $(ZENSICAL_VENV)/.installed ## Only the site checks (builds the site into a temp dir)
 	$(PY) -m pytest -p no:cacheprovider tests/site
 
 test-browser: $(VENV)/.installed node_modules/.installed ## Only the browser tests (Chromium: search, switch, axe)
@@ -108,4 +116,4 @@ lock: ## Re-pin requirements.txt from requirements.in (in a throwaway venv)
 	  /tmp/infra-notes-lock/bin/pip freeze --exclude-editable; } > requirements.txt
 
 clean: ## Remove site/, the virtual environments and node_modules/
-	rm -rf site $(VENV) $(LAB) node_modules
+	rm -rf site $(VENV) $(LAB) $(ZENSICAL_VENV) node_modules
