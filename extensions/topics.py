@@ -40,6 +40,7 @@ _IgnoreTags.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 def nav_pages(config: Path) -> list[str]:
     """The page paths of a MkDocs nav, in order."""
+
     def walk(item) -> list[str]:
         if isinstance(item, str):
             return [item]
@@ -84,12 +85,22 @@ class TopicsPreprocessor(Preprocessor):
         for index, line in enumerate(lines):
             if EMBED.match(line.strip()):
                 try:
-                    out += ["", *topic_list(base, self.extension.getConfig("nav_config"),
-                                            Path(self.extension.getConfig("docs_dir")), self.extension.getConfig("exclude")), ""]
+                    out += [
+                        "",
+                        *topic_list(
+                            base,
+                            self.extension.getConfig("nav_config"),
+                            Path(self.extension.getConfig("docs_dir")),
+                            self.extension.getConfig("exclude"),
+                        ),
+                        "",
+                    ]
                 except (OSError, yaml.YAMLError, TransformError) as e:
                     raise TransformError(f"{where(self.md, lines, index, base)}: {e}") from None
             elif LOOKS_LIKE_EMBED.search(line):
-                raise TransformError(f"{where(self.md, lines, index, base)}: malformed topic list, write {{{{ topics() }}}}: {line.strip()}")
+                raise TransformError(
+                    f"{where(self.md, lines, index, base)}: malformed topic list, write {{{{ topics() }}}}: {line.strip()}"
+                )
             else:
                 out.append(line)
         return out

@@ -48,7 +48,9 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     # The heading permalinks' title in the page's language (the toc extension's options are shared by
     # both configs: INHERIT would replace the whole markdown_extensions list, not merge one option).
     if not config.extra.get("permalink_title"):
-        raise PluginError(f"{config.config_file_path}: extra.permalink_title is missing (the heading links' title in this language)")
+        raise PluginError(
+            f"{config.config_file_path}: extra.permalink_title is missing (the heading links' title in this language)"
+        )
     config.mdx_configs.setdefault("toc", {})["permalink_title"] = config.extra["permalink_title"]
     repository, branch = config.extra.get("repository"), config.extra.get("repository_branch") or "main"
     if repository:

@@ -27,9 +27,12 @@ HANG_S = 600  # pytest-timeout for a fuzz test in `make test`: a hang, not a slo
 
 def fuzz(examples: int):
     long_run = FUZZ_EXAMPLES > examples
-    chosen = settings(max_examples=max(examples, FUZZ_EXAMPLES), database=None,
-                      deadline=timedelta(seconds=2) if long_run else None,
-                      suppress_health_check=[HealthCheck.too_slow])
+    chosen = settings(
+        max_examples=max(examples, FUZZ_EXAMPLES),
+        database=None,
+        deadline=timedelta(seconds=2) if long_run else None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
 
     def apply(test):
         test = chosen(test)

@@ -14,7 +14,7 @@ import signal
 import subprocess
 import time
 
-from snippets.docker.cgroups import MiB, Cgroup, start_inside
+from snippets.docker.cgroups import Cgroup, MiB, start_inside
 
 
 def _finish(process: subprocess.Popen, timeout: float = 10) -> tuple[int, dict]:
@@ -43,6 +43,8 @@ def limits(memory_mib: int = 32, pids: int = 8) -> None:
         print("memory limit:", cgroup.read("memory limit") // MiB, "MiB")
         print("pids limit:", cgroup.read("pids limit"))
         print("processes in it:", len(cgroup.processes()))
+
+
 # --8<-- [end:limits]
 
 
@@ -54,6 +56,8 @@ def oom(memory_mib: int = 32, allocate_mib: int = 128) -> None:
         print("stopped by:", signal.Signals(-returncode).name if returncode < 0 else "nothing")
         print("finished its work:", "allocated_mib" in result)
         print("OOM kills counted by the cgroup:", cgroup.read("oom kills"))
+
+
 # --8<-- [end:oom]
 
 
@@ -65,6 +69,8 @@ def fork_limit(pids: int = 8, forks: int = 20) -> None:
         print("children forked:", result["forked"], "(the workload itself is the other process)")
         print("the next fork failed with:", result["refused"])
         print("refused forks counted by the cgroup:", cgroup.read("fork refusals"))
+
+
 # --8<-- [end:fork-limit]
 
 
@@ -80,4 +86,6 @@ def cleanup() -> None:
             process.stdin.close()  # the workload reads EOF and exits
         print("processes left after it exited:", len(cgroup.processes()))
     print("directories left after the with block:", sum(d.exists() for d in cgroup.dirs.values()))
+
+
 # --8<-- [end:cleanup]

@@ -24,6 +24,8 @@ def hog(mib: int) -> None:
     for _ in range(mib):
         chunks.append(b"\x01" * (1 << 20))  # written, so every page is really in use
     print(json.dumps({"allocated_mib": mib}))  # reached only if nothing stopped us
+
+
 # --8<-- [end:hog]
 
 
@@ -47,6 +49,8 @@ def forks(n: int) -> None:
         for pid in children:
             os.waitpid(pid, 0)
     print(json.dumps({"forked": len(children), "refused": refused}))
+
+
 # --8<-- [end:forks]
 
 

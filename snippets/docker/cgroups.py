@@ -93,14 +93,15 @@ class Cgroup:
     def join_files(self) -> list[Path]:
         """The cgroup.procs files a process writes its PID into to move into this cgroup."""
         return [directory / "cgroup.procs" for directory in dict.fromkeys(self.dirs.values())]
-# --8<-- [end:cgroup]
+
+    # --8<-- [end:cgroup]
 
     def read(self, concept: str) -> int:
         """A limit (-1 for "max") or a counter, whichever way this version's file holds it."""
         words = self.file(concept).read_text().split()
         if len(words) == 1:
             return -1 if words[0] == "max" else int(words[0])
-        return int(dict(zip(words[::2], words[1::2]))[KEYS[concept]])
+        return int(dict(zip(words[::2], words[1::2], strict=True))[KEYS[concept]])
 
     def processes(self) -> list[int]:
         return sorted({int(pid) for path in self.join_files if path.exists() for pid in path.read_text().split()})
@@ -126,8 +127,18 @@ class Cgroup:
 
 def start_inside(cgroup: Cgroup, *workload: str) -> subprocess.Popen:
     """`python -S -m snippets.docker.cgroup_workloads`: joins the cgroup, then runs `workload`."""
-    command = [sys.executable, "-S", "-m", "snippets.docker.cgroup_workloads", *map(str, cgroup.join_files), "--", *workload]
-    return subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    command = [
+        sys.executable,
+        "-S",
+        "-m",
+        "snippets.docker.cgroup_workloads",
+        *map(str, cgroup.join_files),
+        "--",
+        *workload,
+    ]
+    return subprocess.Popen(
+        command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def created_by(pid: int, also: str | None = None) -> list[str]:

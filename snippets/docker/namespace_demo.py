@@ -24,6 +24,8 @@ def inside() -> None:
         print("network interfaces:", view["interfaces"])
         print("connect to 127.0.0.1:", view["connect"], "(lo is down in a new network namespace)")
         print("kernel release is the host's:", view["release"] == host_release)
+
+
 # --8<-- [end:inside]
 
 
@@ -35,6 +37,8 @@ def host_view() -> None:
         print("the host lists it as an ordinary process:", Path(f"/proc/{box.host_pid}").is_dir())
         print("its PID on the host is 1:", box.host_pid == 1)
         print("PIDs in /proc/<pid>/status NSpid, outermost first:", len(nspid), "- the innermost is", nspid[-1])
+
+
 # --8<-- [end:host-view]
 
 
@@ -45,4 +49,6 @@ def compare(namespaces: tuple[str, ...] = CONTAINER) -> None:
     with Container(tuple(namespaces)) as box:
         for kind in sorted(CLONE_NEW):
             print(f"{kind:<7}", "own" if box.view["ns"][kind] != host[kind] else "shared with the host")
+
+
 # --8<-- [end:compare]

@@ -27,8 +27,14 @@ ROOT = Path(__file__).resolve().parents[2]  # the launcher runs `-m snippets.doc
 
 # --8<-- [start:flags]
 CLONE_NEW = {  # the eight namespace types of namespaces(7), with their unshare(2) flags from <sched.h>
-    "cgroup": 0x02000000, "ipc": 0x08000000, "mnt": 0x00020000, "net": 0x40000000,
-    "pid": 0x20000000, "time": 0x00000080, "user": 0x10000000, "uts": 0x04000000,
+    "cgroup": 0x02000000,
+    "ipc": 0x08000000,
+    "mnt": 0x00020000,
+    "net": 0x40000000,
+    "pid": 0x20000000,
+    "time": 0x00000080,
+    "user": 0x10000000,
+    "uts": 0x04000000,
 }
 CONTAINER = ("mnt", "net", "pid", "uts")
 # --8<-- [end:flags]
@@ -63,6 +69,8 @@ def enter(namespaces: list[str]) -> None:
         socket.sethostname("box")
     print(json.dumps(look_around()), flush=True)
     sys.stdin.read()  # stay alive until the host has looked at us
+
+
 # --8<-- [end:enter]
 
 
@@ -83,6 +91,8 @@ def look_around() -> dict:
         "release": os.uname().release,
         "ns": {kind: os.readlink(f"/proc/self/ns/{kind}") for kind in CLONE_NEW},
     }
+
+
 # --8<-- [end:look-around]
 
 
@@ -99,7 +109,9 @@ class Container:
 
     def __enter__(self) -> Container:
         command = [sys.executable, "-S", "-m", __name__, *self.namespaces]
-        self._process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self._process = subprocess.Popen(
+            command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         try:
             for _ in range(2):  # one line from the launcher, then one from PID 1
                 line = self._process.stdout.readline()

@@ -45,6 +45,7 @@ def verify_layout(directory: Path) -> list[str]:
         if desc.get("size") != len(data):
             problems.append(f"{where}: size {desc.get('size')}, blob has {len(data)} bytes")
         return data
+
     # --8<-- [end:descriptor]
 
     def load(data: bytes | None, where: str) -> dict:
@@ -68,7 +69,10 @@ def verify_layout(directory: Path) -> list[str]:
         except (OSError, EOFError, zlib.error):
             return None
 
-    files = {name: (directory / name).read_bytes() if (directory / name).is_file() else None for name in ("oci-layout", "index.json")}
+    files = {
+        name: (directory / name).read_bytes() if (directory / name).is_file() else None
+        for name in ("oci-layout", "index.json")
+    }
     problems += [f"{name}: missing" for name, data in files.items() if data is None]
     if load(files["oci-layout"], "oci-layout").get("imageLayoutVersion", "1.0.0") != "1.0.0":
         problems.append("oci-layout: imageLayoutVersion must be 1.0.0")
@@ -81,11 +85,16 @@ def verify_layout(directory: Path) -> list[str]:
         if manifest.get("schemaVersion") != 2 or manifest.get("mediaType") != MANIFEST:
             problems.append(f"manifest {i}: schemaVersion must be 2 and mediaType {MANIFEST}")
         config = load(blob(manifest.get("config"), CONFIG, f"manifest {i} config"), f"manifest {i} config")
-        layers = [blob(layer, LAYER, f"manifest {i} layer {n}") for n, layer in enumerate(listed(manifest, "layers", f"manifest {i}"))]
+        layers = [
+            blob(layer, LAYER, f"manifest {i} layer {n}")
+            for n, layer in enumerate(listed(manifest, "layers", f"manifest {i}"))
+        ]
         rootfs = config.get("rootfs") if isinstance(config.get("rootfs"), dict) else {}
         if config and rootfs.get("type") != "layers":
             problems.append(f"manifest {i} config: rootfs.type must be 'layers'")
         if config and None not in layers and rootfs.get("diff_ids") != [diff_id(layer) for layer in layers]:
             problems.append(f"manifest {i} config: rootfs.diff_ids are not the digests of the uncompressed layers")
     return problems
+
+
 # --8<-- [end:verify]

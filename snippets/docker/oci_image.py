@@ -48,7 +48,15 @@ def build(layers: list[dict[str, bytes | None]]) -> Image:
         "architecture": "amd64",  # what the binaries need; these layers hold only text files
         "os": "linux",
         "rootfs": {"type": "layers", "diff_ids": [digest(tar) for tar in tars]},  # uncompressed
-        "history": [{"created_by": f"layer {n}: " + ", ".join(("delete " if content is None else "add ") + path for path, content in sorted(files.items()))} for n, files in enumerate(layers, 1)],
+        "history": [
+            {
+                "created_by": f"layer {n}: "
+                + ", ".join(
+                    ("delete " if content is None else "add ") + path for path, content in sorted(files.items())
+                )
+            }
+            for n, files in enumerate(layers, 1)
+        ],
     }  # no "created" date: it would change the config's digest, the image ID, on every build
     manifest = {
         "schemaVersion": 2,
@@ -59,10 +67,14 @@ def build(layers: list[dict[str, bytes | None]]) -> Image:
     index = {
         "schemaVersion": 2,
         "mediaType": INDEX,
-        "manifests": [descriptor(MANIFEST, to_json(manifest)) | {"annotations": {"org.opencontainers.image.ref.name": "demo"}}],
+        "manifests": [
+            descriptor(MANIFEST, to_json(manifest)) | {"annotations": {"org.opencontainers.image.ref.name": "demo"}}
+        ],
     }
     blobs = {digest(blob): blob for blob in [*gzips, to_json(config), to_json(manifest)]}
     return Image(blobs, config, manifest, index)
+
+
 # --8<-- [end:build]
 
 
@@ -73,4 +85,6 @@ def write_layout(image: Image, directory: Path) -> None:
     (directory / "index.json").write_bytes(to_json(image.index))
     for name, blob in image.blobs.items():
         (directory / "blobs" / "sha256" / name.removeprefix("sha256:")).write_bytes(blob)
+
+
 # --8<-- [end:write]

@@ -54,6 +54,8 @@ def layer_tar(files: dict[str, bytes | None]) -> bytes:
                 info.size, info.mode = len(entries[path]), 0o644
                 tar.addfile(info, io.BytesIO(entries[path]))
     return buffer.getvalue()
+
+
 # --8<-- [end:tar]
 
 
@@ -75,6 +77,8 @@ def compress(tar: bytes) -> bytes:
         chunk, final = tar[start : start + size], start + size >= len(tar)
         blocks += bytes([final]) + struct.pack("<HH", len(chunk), len(chunk) ^ 0xFFFF) + chunk
     return header + blocks + struct.pack("<II", zlib.crc32(tar), len(tar) & 0xFFFFFFFF)
+
+
 # --8<-- [end:gzip]
 
 
@@ -92,4 +96,6 @@ def apply(layers: list[bytes]) -> dict[str, bytes]:
                 elif member.isfile():
                     root[member.name] = tar.extractfile(member).read()
     return dict(sorted(root.items()))
+
+
 # --8<-- [end:apply]

@@ -61,6 +61,8 @@ def overlay(image: dict[str, str] = IMAGE) -> Iterator[Path]:
             _check(libc.umount2(bytes(base / "merged"), 0), "umount")
     finally:
         shutil.rmtree(base)
+
+
 # --8<-- [end:overlay]
 
 
@@ -70,7 +72,9 @@ def tree(root: Path) -> list[str]:
     for path in sorted(root.rglob("*")):
         info = path.lstat()
         if stat.S_ISCHR(info.st_mode):
-            files.append(f"{path.relative_to(root)} (character device {os.major(info.st_rdev)}:{os.minor(info.st_rdev)})")
+            files.append(
+                f"{path.relative_to(root)} (character device {os.major(info.st_rdev)}:{os.minor(info.st_rdev)})"
+            )
         elif not stat.S_ISDIR(info.st_mode):
             files.append(str(path.relative_to(root)))
     return files
@@ -81,6 +85,8 @@ def layers() -> None:
     with overlay() as base:
         for name in ("lower", "upper", "merged"):
             print(f"{name + ':':<8}", tree(base / name))
+
+
 # --8<-- [end:layers]
 
 
@@ -92,6 +98,8 @@ def copy_up() -> None:
         print("upper:  ", tree(base / "upper"))
         print("merged etc/motd:", repr((base / "merged/etc/motd").read_text()))
         print("lower  etc/motd:", repr((base / "lower/etc/motd").read_text()))
+
+
 # --8<-- [end:copy-up]
 
 
@@ -101,6 +109,8 @@ def whiteout() -> None:
         (base / "merged/etc/hostname").unlink()
         for name in ("lower", "upper", "merged"):
             print(f"{name + ':':<8}", tree(base / name))
+
+
 # --8<-- [end:whiteout]
 
 
@@ -109,4 +119,6 @@ def cleanup() -> None:
     with overlay() as base:
         print("merged is a mount point while in use:", os.path.ismount(base / "merged"))
     print("after the with block: mounted", os.path.ismount(base / "merged"), "- temp dir exists", base.exists())
+
+
 # --8<-- [end:cleanup]

@@ -47,7 +47,9 @@ def host_description() -> str:
         cgroup = f"cgroup v{cgroups.version()}"
     except RuntimeError:
         cgroup = "no cgroup memory and pids controllers"
-    return f"{platform.system()} {platform.release()} ({platform.machine()}), {cgroup}, Python {platform.python_version()}"
+    return (
+        f"{platform.system()} {platform.release()} ({platform.machine()}), {cgroup}, Python {platform.python_version()}"
+    )
 
 
 class Demo:
@@ -70,7 +72,9 @@ class Demo:
         elif self.path.exists():
             self.transcript = json.loads(self.path.read_text(encoding="utf-8"))
         elif not self.live:
-            raise FileNotFoundError(f"no transcript {self.path.name} to replay ({self.reason}); record it on Linux as root")
+            raise FileNotFoundError(
+                f"no transcript {self.path.name} to replay ({self.reason}); record it on Linux as root"
+            )
 
     def __str__(self) -> str:
         if self.recording:
@@ -100,4 +104,6 @@ class Demo:
         for entry in self.transcript["steps"]:
             if entry["step"] == name and entry["kwargs"] == kwargs:
                 return entry["lines"]
-        raise LookupError(f"{self.path.name} has no step {name}({kwargs}): record it again (see snippets/docker/transcript.py)")
+        raise LookupError(
+            f"{self.path.name} has no step {name}({kwargs}): record it again (see snippets/docker/transcript.py)"
+        )

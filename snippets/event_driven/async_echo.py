@@ -16,8 +16,7 @@ import threading
 from snippets.event_driven.callbacks import BACKLOG, Handler, echo
 from snippets.event_driven.loop import describe
 from snippets.tcp_ip.echo import EchoError
-from snippets.tcp_ip.framing import (
-    HEADER, MAX_PAYLOAD, FrameError, check_header, encode_frame)
+from snippets.tcp_ip.framing import HEADER, MAX_PAYLOAD, FrameError, check_header, encode_frame
 
 LOOPBACK = "127.0.0.1"
 
@@ -28,9 +27,7 @@ def _cut_short(exc: asyncio.IncompleteReadError) -> FrameError:
 
 
 # --8<-- [start:read-frame]
-async def read_frame(
-    reader: asyncio.StreamReader, max_payload: int = MAX_PAYLOAD
-) -> tuple[bytes, bytes] | None:
+async def read_frame(reader: asyncio.StreamReader, max_payload: int = MAX_PAYLOAD) -> tuple[bytes, bytes] | None:
     """Return (kind, payload), or None if the peer closed between frames."""
     try:
         header = await reader.readexactly(HEADER.size)  # recv_exactly() for asyncio
@@ -44,6 +41,8 @@ async def read_frame(
         return kind, await reader.readexactly(length)
     except asyncio.IncompleteReadError as exc:
         raise _cut_short(exc) from None
+
+
 # --8<-- [end:read-frame]
 
 
@@ -70,8 +69,7 @@ class AsyncioEchoServer:
     def start(self) -> AsyncioEchoServer:
         if self._thread is not None:
             raise RuntimeError("server is already started")
-        self._thread = threading.Thread(
-            target=asyncio.run, args=(self._main(),), name="asyncio-echo")
+        self._thread = threading.Thread(target=asyncio.run, args=(self._main(),), name="asyncio-echo")
         self._thread.start()
         if not self._started.wait(5.0):
             raise RuntimeError("server did not start")
@@ -88,9 +86,7 @@ class AsyncioEchoServer:
         # asyncio.run() now cancels the connections' tasks; their finally closes them
 
     # --8<-- [start:asyncio-echo]
-    async def _serve(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Echo frames until the peer closes or misbehaves."""
         self.served_connections += 1
         try:
@@ -107,6 +103,7 @@ class AsyncioEchoServer:
             self.errors.append(describe(exc))
         finally:
             writer.close()  # sends what is buffered, then closes
+
     # --8<-- [end:asyncio-echo]
 
     def close(self, timeout: float = 5.0) -> None:
@@ -143,4 +140,6 @@ async def echo_async(address: tuple[str, int], messages: list[bytes]) -> list[by
         writer.close()
         await writer.wait_closed()
     return replies
+
+
 # --8<-- [end:client]

@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 
 from snippets.event_driven.loop import EventLoop, describe
 from snippets.loopback import LOOPBACK, ListeningServer
-from snippets.tcp_ip.framing import (
-    HEADER, MAX_PAYLOAD, FrameError, encode_frame, split_frames)
+from snippets.tcp_ip.framing import HEADER, MAX_PAYLOAD, FrameError, encode_frame, split_frames
 
 BACKLOG = 1024  # many clients may connect at once
 HIGH_WATER = 256 * 1024  # stop reading from a client that does not read its echoes
@@ -114,6 +113,7 @@ class CallbackEchoServer(ListeningServer):
             self.loop.remove_reader(conn)  # until the client reads what it asked for
         if state.outbox:
             self._on_writable(conn)
+
     # --8<-- [end:echo-callbacks]
 
     # --8<-- [start:partial-writes]
@@ -135,6 +135,7 @@ class CallbackEchoServer(ListeningServer):
             self._close(conn)
         else:
             self.loop.add_reader(conn, self._on_readable)  # after a pause, if any
+
     # --8<-- [end:partial-writes]
 
     def _close(self, conn: socket.socket) -> None:

@@ -57,8 +57,11 @@ class Summary:
 
 # --8<-- [start:run-clients]
 def run_clients(
-    server: Server, clients: int = 50, messages: int = 5,
-    boom: Collection[int] = (), timeout: float = 10.0,
+    server: Server,
+    clients: int = 50,
+    messages: int = 5,
+    boom: Collection[int] = (),
+    timeout: float = 10.0,
 ) -> Summary:
     """Connect every client, then let all of them talk at once.
 
@@ -71,12 +74,17 @@ def run_clients(
     with ThreadPoolExecutor(1) as pool:  # asyncio.run() needs a thread without a loop
         failed = pool.submit(asyncio.run, drive).result()
     return Summary(clients, messages, not failed, failed, sorted(server.errors))
+
+
 # --8<-- [end:run-clients]
 
 
 async def _drive(
-    address: tuple[str, int], clients: int, messages: int,
-    boom: Collection[int], timeout: float,
+    address: tuple[str, int],
+    clients: int,
+    messages: int,
+    boom: Collection[int],
+    timeout: float,
 ) -> list[str]:
     async with asyncio.timeout(timeout):
         streams = [await asyncio.open_connection(*address) for _ in range(clients)]
@@ -86,8 +94,11 @@ async def _drive(
 
 
 async def _talk(
-    n: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-    messages: int, boom: bool,
+    n: int,
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    messages: int,
+    boom: bool,
 ) -> str:
     """Send messages one at a time; return "" if each came back, else what went wrong."""
     try:

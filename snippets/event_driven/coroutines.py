@@ -42,6 +42,8 @@ class Future:
     def __iter__(self) -> Generator[Future, object, object]:
         yield self  # suspend the coroutine here and hand this Future to its Task
         return self.result
+
+
 # --8<-- [end:future]
 
 
@@ -65,6 +67,8 @@ class Task:
             raise  # the loop records it and goes on
         else:
             future.add_done_callback(lambda done: self.step(done.result))
+
+
 # --8<-- [end:task]
 
 
@@ -72,8 +76,7 @@ class Task:
 def wait_for(loop: EventLoop, sock: socket.socket, writing: bool = False) -> Coroutine:
     """Suspend until sock can be read (or written) without blocking."""
     future = Future()
-    add, remove = (loop.add_writer, loop.remove_writer) if writing else (
-        loop.add_reader, loop.remove_reader)
+    add, remove = (loop.add_writer, loop.remove_writer) if writing else (loop.add_reader, loop.remove_reader)
 
     def on_ready(sock: socket.socket) -> None:
         remove(sock)
@@ -92,11 +95,13 @@ def sendall(loop: EventLoop, sock: socket.socket, data: bytes) -> Coroutine:
     view = memoryview(data)
     while view:
         try:
-            view = view[sock.send(view):]  # may take only part of it
+            view = view[sock.send(view) :]  # may take only part of it
         except BlockingIOError:
             pass
         if view:
             yield from wait_for(loop, sock, writing=True)
+
+
 # --8<-- [end:readiness]
 
 
@@ -137,6 +142,7 @@ class CoroutineEchoServer(CallbackEchoServer):
         finally:
             self._connections.pop(conn, None)
             conn.close()
+
     # --8<-- [end:echo-coroutine]
 
     def _close(self, conn: socket.socket) -> None:

@@ -71,23 +71,21 @@ class EventLoop:
             self._selector.unregister(sock)
         elif events:
             self._selector.register(sock, events, tuple(handlers))
+
     # --8<-- [end:watch]
 
     # --8<-- [start:call-later]
     def call_soon(self, callback: Callable[..., object], *args: object) -> None:
         self._ready.append((callback, args))
 
-    def call_later(
-        self, delay: float, callback: Callable[..., object], *args: object
-    ) -> None:
+    def call_later(self, delay: float, callback: Callable[..., object], *args: object) -> None:
         due = self.clock() + delay
         heapq.heappush(self._timers, (due, next(self._order), callback, args))
+
     # --8<-- [end:call-later]
 
     # --8<-- [start:loop]
-    def run_until(
-        self, done: Callable[[], bool] | None = None, timeout: float | None = None
-    ) -> None:
+    def run_until(self, done: Callable[[], bool] | None = None, timeout: float | None = None) -> None:
         """Dispatch events until done() is true or stop() was called."""
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
@@ -122,6 +120,7 @@ class EventLoop:
                 callback(*args)
             except Exception as exc:  # one bad callback must not stop everyone else
                 self.errors.append(describe(exc))
+
     # --8<-- [end:run-once]
 
     def _io_ready(self, sock: socket.socket, which: int) -> None:
@@ -131,8 +130,8 @@ class EventLoop:
             return
         if callback is not None:
             callback(sock)
+
     # --8<-- [end:loop]
 
     def close(self) -> None:
         self._selector.close()
-

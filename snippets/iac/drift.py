@@ -17,8 +17,13 @@ from collections.abc import Callable
 import yaml
 from botocore.exceptions import ClientError
 
-QUEUE_NUMBERS = ("DelaySeconds", "MaximumMessageSize", "MessageRetentionPeriod",
-                 "ReceiveMessageWaitTimeSeconds", "VisibilityTimeout")
+QUEUE_NUMBERS = (
+    "DelaySeconds",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds",
+    "VisibilityTimeout",
+)
 
 
 def read_queue(cloud, url: str) -> dict:
@@ -42,7 +47,9 @@ def read_parameter(cloud, name: str) -> dict:
 
 
 READERS: dict[str, Callable[..., dict]] = {
-    "AWS::SQS::Queue": read_queue, "AWS::S3::Bucket": read_bucket, "AWS::SSM::Parameter": read_parameter,
+    "AWS::SQS::Queue": read_queue,
+    "AWS::S3::Bucket": read_bucket,
+    "AWS::SSM::Parameter": read_parameter,
 }
 GONE = {"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist", "NoSuchBucket", "ParameterNotFound"}
 
@@ -78,11 +85,18 @@ def detect_drift(cloud, stack: str) -> list[dict]:
             if prop not in actual:
                 raise KeyError(f"drift.py does not read {kind} property {prop}")
             if comparable(expected) != comparable(actual[prop]):
-                result["PropertyDifferences"].append({
-                    "PropertyPath": f"/{prop}", "ExpectedValue": expected, "ActualValue": actual[prop],
-                    "DifferenceType": "NOT_EQUAL"})
+                result["PropertyDifferences"].append(
+                    {
+                        "PropertyPath": f"/{prop}",
+                        "ExpectedValue": expected,
+                        "ActualValue": actual[prop],
+                        "DifferenceType": "NOT_EQUAL",
+                    }
+                )
         result["StackResourceDriftStatus"] = "MODIFIED" if result["PropertyDifferences"] else "IN_SYNC"
     return sorted(results, key=lambda r: r["LogicalResourceId"])
+
+
 # --8<-- [end:detect]
 
 
@@ -95,6 +109,8 @@ def report(results: list[dict]) -> list[str]:
     lines = []
     for r in results:
         lines.append(f"{r['LogicalResourceId']:<11} {r['ResourceType']:<16} {r['StackResourceDriftStatus']}")
-        lines += [f"    {d['PropertyPath']}: expected {d['ExpectedValue']!r}, actual {d['ActualValue']!r}"
-                  for d in r["PropertyDifferences"]]
+        lines += [
+            f"    {d['PropertyPath']}: expected {d['ExpectedValue']!r}, actual {d['ActualValue']!r}"
+            for d in r["PropertyDifferences"]
+        ]
     return lines + [f"stack: {stack_drift_status(results)}"]

@@ -80,6 +80,7 @@ class Sandbox:
             "ANSIBLE_LOCALHOST_WARNING": "False",
             "ANSIBLE_INVENTORY_UNPARSED_WARNING": "False",
         }
+
     # --8<-- [end:env]
 
     def normalise(self, text: str) -> str:
@@ -111,7 +112,11 @@ def run_playbook(sandbox: Sandbox, playbook: str | Path, *options: str) -> Run:
     path = Path(playbook) if Path(playbook).is_absolute() else PLAYBOOKS / playbook
     done = subprocess.run(
         [str(ANSIBLE_PLAYBOOK), str(path), "-e", f"root={sandbox.path}", *options],
-        cwd=sandbox.path, env=sandbox.env(), capture_output=True, text=True, timeout=120,
+        cwd=sandbox.path,
+        env=sandbox.env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
         stdin=subprocess.DEVNULL,
     )
     output, errors = sandbox.normalise(done.stdout), sandbox.normalise(done.stderr)
@@ -120,4 +125,6 @@ def run_playbook(sandbox: Sandbox, playbook: str | Path, *options: str) -> Run:
     if errors:  # a warning would make the demo's output differ between versions
         raise PlaybookError(done.returncode, f"unexpected output on stderr: {errors}")
     return Run(output, done.returncode)
+
+
 # --8<-- [end:run-playbook]

@@ -30,8 +30,9 @@ class Change:
         if self.action == "delete":
             return f"- delete {self.name}"
         keys = sorted(self.before.keys() | self.after.keys())
-        diffs = [f"{k} {self.before.get(k)} -> {self.after.get(k)}" for k in keys
-                 if self.before.get(k) != self.after.get(k)]
+        diffs = [
+            f"{k} {self.before.get(k)} -> {self.after.get(k)}" for k in keys if self.before.get(k) != self.after.get(k)
+        ]
         return f"~ update {self.name}: " + ", ".join(diffs)
 
 
@@ -66,4 +67,6 @@ def reconcile(desired: State, world: State) -> list[Change]:
     changes = plan(desired, observe(world))
     apply(world, changes)
     return changes
+
+
 # --8<-- [end:reconcile]

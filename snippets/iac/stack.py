@@ -52,10 +52,16 @@ def lint(*names: str) -> tuple[int, str]:
     """Run cfn-lint on templates/NAME...: (exit code, findings). 0 means no findings."""
     with tempfile.TemporaryDirectory() as home:  # no ~/.cfnlintrc from the user
         done = subprocess.run(
-            [str(CFN_LINT), *names, "--regions", REGION], cwd=TEMPLATES, capture_output=True,
-            text=True, timeout=60, env={"PATH": str(CFN_LINT.parent), "HOME": home},
+            [str(CFN_LINT), *names, "--regions", REGION],
+            cwd=TEMPLATES,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={"PATH": str(CFN_LINT.parent), "HOME": home},
         )
     return done.returncode, (done.stdout + done.stderr).strip()
+
+
 # --8<-- [end:lint]
 
 
@@ -75,7 +81,8 @@ class LocalCloud:
         self.cloudformation = session.client("cloudformation")
         self.s3, self.sqs, self.ssm = (session.client(s) for s in ("s3", "sqs", "ssm"))
         return self
-# --8<-- [end:local-cloud]
+
+    # --8<-- [end:local-cloud]
 
     def stop(self) -> None:
         self._aws.stop()  # forgets every resource
@@ -97,8 +104,9 @@ def create_stack(cf, name: str, template_name: str) -> str:
 
 def preview(cf, name: str, template_name: str, change_set: str) -> list[str]:
     """Create a change set and list what executing it would do, without doing it."""
-    cf.create_change_set(StackName=name, ChangeSetName=change_set, ChangeSetType="UPDATE",
-                         TemplateBody=template(template_name))
+    cf.create_change_set(
+        StackName=name, ChangeSetName=change_set, ChangeSetType="UPDATE", TemplateBody=template(template_name)
+    )
     try:
         cf.get_waiter("change_set_create_complete").wait(StackName=name, ChangeSetName=change_set)
     except WaiterError:
@@ -106,8 +114,11 @@ def preview(cf, name: str, template_name: str, change_set: str) -> list[str]:
         raise ChangeSetFailed(found.get("StatusReason", found["Status"])) from None
     changes = cf.describe_change_set(StackName=name, ChangeSetName=change_set)["Changes"]
     rows = [c["ResourceChange"] for c in changes]  # moto 5.2.5 leaves out Replacement
-    return [f"{r['Action']:<7} {r['LogicalResourceId']:<11} {r['ResourceType']}"
-            + (f" Replacement={r['Replacement']}" if "Replacement" in r else "") for r in rows]
+    return [
+        f"{r['Action']:<7} {r['LogicalResourceId']:<11} {r['ResourceType']}"
+        + (f" Replacement={r['Replacement']}" if "Replacement" in r else "")
+        for r in rows
+    ]
 
 
 def execute(cf, name: str, change_set: str) -> str:
@@ -119,6 +130,8 @@ def execute(cf, name: str, change_set: str) -> str:
 def delete_stack(cf, name: str) -> None:
     cf.delete_stack(StackName=name)
     cf.get_waiter("stack_delete_complete").wait(StackName=name)
+
+
 # --8<-- [end:stack]
 
 

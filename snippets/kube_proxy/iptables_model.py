@@ -46,7 +46,7 @@ def chain_probabilities(n: int) -> list[float]:
 def chain_rules(chain: str, n: int) -> list[str]:
     """The rules as iptables-save prints them, endpoint chains named after the Pods."""
     rules = []
-    for name, probability in zip(pod_names(n), chain_probabilities(n)):
+    for name, probability in zip(pod_names(n), chain_probabilities(n), strict=True):
         match = "" if probability == 1.0 else f"-m statistic --mode random --probability {probability:0.10f} "
         rules.append(f"-A {chain} {match}-j KUBE-SEP-{name.upper()}")
     return rules
@@ -58,6 +58,8 @@ def iptables_pick(n: int, rng: random.Random) -> int:
         if probability == 1.0 or rng.random() < probability:
             return i
     raise AssertionError("the last rule always matches")
+
+
 # --8<-- [end:iptables-chain]
 
 
@@ -101,4 +103,6 @@ def with_dead_pod(n: int, dead: str, trials: int, seed: int) -> dict[str, Outcom
         "iptables": Outcome({p: iptables[p] for p in names}, iptables_failed),
         "userspace": Outcome({p: userspace[p] for p in names}, userspace_failed),
     }
+
+
 # --8<-- [end:dead-pod]

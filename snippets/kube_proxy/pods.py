@@ -36,6 +36,8 @@ class _PodHandler(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         pass  # no access log on stderr
+
+
 # --8<-- [end:pod]
 
 
@@ -66,9 +68,7 @@ class Pod:
     def start(self) -> Pod:
         self._server = _PodServer((LOOPBACK, 0), _PodHandler)
         self._server.pod_name = self.name
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name=f"pod-{self.name}"
-        )
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name=f"pod-{self.name}")
         self._thread.start()
         return self
 
@@ -103,4 +103,6 @@ def http_get(address: tuple[str, int], path: str = "/") -> str:
     if status != "HTTP/1.0 200 OK":
         raise ConnectionError(f"unexpected status: {status}")
     return body.decode()
+
+
 # --8<-- [end:client]

@@ -48,7 +48,8 @@ class ServiceTable:
             known = ", ".join(sorted(self._services)) or "none"
             raise UnknownService(f"no Service at {cluster_ip} (known: {known})")
         return self._services[cluster_ip].address
-# --8<-- [end:service-table]
+
+    # --8<-- [end:service-table]
 
     def close(self) -> None:
         for proxy in self._services.values():
@@ -120,6 +121,7 @@ class ServiceProxy(ListeningServer):
             backend.settimeout(None)
             return name, backend
         return None
+
     # --8<-- [end:choose-backend]
 
     def _handle(self, client: socket.socket) -> None:
@@ -156,6 +158,7 @@ class ServiceProxy(ListeningServer):
         else:  # src sent FIN: pass it on, keep relaying the other way
             with contextlib.suppress(OSError):
                 dst.shutdown(socket.SHUT_WR)
+
     # --8<-- [end:relay]
 
     def _refuse(self, client: socket.socket) -> None:

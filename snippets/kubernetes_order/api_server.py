@@ -116,6 +116,8 @@ def _open_store():
         return len(log)
 
     return put, get, scan, since, head
+
+
 # --8<-- [end:store]
 
 
@@ -131,11 +133,15 @@ def admit(obj: dict) -> None:
     if kind in ("Deployment", "ReplicaSet"):
         replicas = spec.get("replicas", 1)
         if not isinstance(replicas, int) or replicas < 0:
-            raise Invalid(f'{RESOURCES[kind]} "{name}" is invalid: spec.replicas: '
-                          f"Invalid value: {replicas}: must be greater than or equal to 0")
+            raise Invalid(
+                f'{RESOURCES[kind]} "{name}" is invalid: spec.replicas: '
+                f"Invalid value: {replicas}: must be greater than or equal to 0"
+            )
         spec = spec.get("template", {}).get("spec", {})
     if kind != "Node" and not spec.get("containers"):
         raise Invalid(f'{RESOURCES[kind]} "{name}" is invalid: spec.containers: Required value')
+
+
 # --8<-- [end:admission]
 
 
@@ -209,8 +215,10 @@ class APIServer:
             admit(obj)
             current = self._existing(obj["kind"], meta["name"], meta["namespace"])
             if meta.get("resourceVersion") != current["metadata"]["resourceVersion"]:
-                raise Conflict(f'Operation cannot be fulfilled on {RESOURCES[obj["kind"]]} "{meta["name"]}": '
-                               "the object has been modified; please apply your changes to the latest version and try again")
+                raise Conflict(
+                    f'Operation cannot be fulfilled on {RESOURCES[obj["kind"]]} "{meta["name"]}": '
+                    "the object has been modified; please apply your changes to the latest version and try again"
+                )
         self._persist(obj, "MODIFIED")
         return copy.deepcopy(obj)
 
@@ -218,6 +226,7 @@ class APIServer:
         obj = self._existing(kind, name, namespace)
         self._record(by, "delete", obj)
         self._persist(obj, "DELETED")
+
     # --8<-- [end:write]
 
     # --8<-- [start:bind]
@@ -229,6 +238,7 @@ class APIServer:
         self._existing("Node", node_name, "")
         pod["spec"]["nodeName"] = node_name
         return self.update(pod, by, action=f"bind to {node_name}")
+
     # --8<-- [end:bind]
 
     def get(self, kind: str, name: str, namespace: str = "default") -> dict:
@@ -247,4 +257,5 @@ class APIServer:
         if kind not in RESOURCES:
             raise NotFound(f"the server could not find the requested resource {kind!r}")
         return WatchStream(self._since, kind, since_resource_version)
+
     # --8<-- [end:watch]

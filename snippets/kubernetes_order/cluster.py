@@ -27,8 +27,12 @@ class Cluster:
         self.api = APIServer(self.trace)
         self.kubelets = [Kubelet(self.api, spec, self.trace) for spec in nodes]
         self.scheduler = Scheduler(self.api)
-        self.components = [DeploymentController(self.api), ReplicaSetController(self.api),
-                           self.scheduler, *self.kubelets]
+        self.components = [
+            DeploymentController(self.api),
+            ReplicaSetController(self.api),
+            self.scheduler,
+            *self.kubelets,
+        ]
         self._streams = [(c, self.api.watch(kind)) for c in self.components for kind in c.watches]
         for kubelet in self.kubelets:
             kubelet.register()
@@ -54,18 +58,19 @@ class Cluster:
             for component, stream in self._streams:
                 for event in stream.poll():
                     quiet = False
-                    self.trace.cause = ("kube-apiserver", component.name,
-                                        f"watch {event.type}", label(event.object))
+                    self.trace.cause = ("kube-apiserver", component.name, f"watch {event.type}", label(event.object))
                     component.handle(event)
                     self.trace.cause = None
             if quiet:
                 return self.trace[start:]
         raise RuntimeError(f"not settled after {max_rounds} rounds")
+
     # --8<-- [end:loop]
 
     # --8<-- [start:kubectl]
-    def kubectl_create_deployment(self, name: str, image: str, replicas: int = 1,
-                                  cpu: str | None = None, memory: str | None = None) -> list[Event]:
+    def kubectl_create_deployment(
+        self, name: str, image: str, replicas: int = 1, cpu: str | None = None, memory: str | None = None
+    ) -> list[Event]:
         """kubectl create deployment NAME --image=IMAGE --replicas=N (cpu/memory: as in a YAML edit)."""
         start = len(self.trace)
         container = {"name": image.split(":")[0].split("/")[-1], "image": image}
@@ -73,10 +78,17 @@ class Cluster:
         if asked:
             container["resources"] = {"requests": asked}
         labels = {"app": name}
-        self.api.create({"kind": "Deployment", "metadata": {"name": name, "namespace": "default"},
-                         "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
-                                  "template": {"metadata": {"labels": labels},
-                                               "spec": {"containers": [container]}}}})
+        self.api.create(
+            {
+                "kind": "Deployment",
+                "metadata": {"name": name, "namespace": "default"},
+                "spec": {
+                    "replicas": replicas,
+                    "selector": {"matchLabels": labels},
+                    "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}},
+                },
+            }
+        )
         self.run_until_settled()
         return self.trace[start:]
 
@@ -93,19 +105,24 @@ class Cluster:
         self.api.delete("Pod", name)
         self.run_until_settled()
         return self.trace[start:]
+
     # --8<-- [end:kubectl]
 
     def pods(self) -> list[tuple[str, str, str]]:
         """(name, phase, node) for every pod, sorted: what `kubectl get pods -o wide` shows."""
-        return [(p["metadata"]["name"], p["status"].get("phase", ""), p["spec"].get("nodeName") or "<none>")
-                for p in self.api.list("Pod")]
+        return [
+            (p["metadata"]["name"], p["status"].get("phase", ""), p["spec"].get("nodeName") or "<none>")
+            for p in self.api.list("Pod")
+        ]
 
 
 def format_trace(events: Sequence[Event]) -> str:
     rows = [(str(e.step), e.source, "->", e.target, e.action, e.object) for e in events]
     widths = [max((len(r[i]) for r in rows), default=0) for i in range(5)]
-    return "\n".join(f"{r[0]:>{widths[0]}}  {r[1]:<{widths[1]}} {r[2]} {r[3]:<{widths[3]}}  "
-                     f"{r[4]:<{widths[4]}}  {r[5]}".rstrip() for r in rows)
+    return "\n".join(
+        f"{r[0]:>{widths[0]}}  {r[1]:<{widths[1]}} {r[2]} {r[3]:<{widths[3]}}  {r[4]:<{widths[4]}}  {r[5]}".rstrip()
+        for r in rows
+    )
 
 
 ORDER = ["kubectl", "kube-apiserver", "etcd", "deployment controller", "replicaset controller", "scheduler"]
@@ -125,4 +142,6 @@ def mermaid_sequence(events: Sequence[Event], show_store: bool = True) -> str:
         arrow = "-->>" if e.action.startswith("watch") else "->>"
         lines.append(f"    {ids[e.source]}{arrow}{ids[e.target]}: {e.action} {e.object}")
     return "\n".join(lines) + "\n"
+
+
 # --8<-- [end:mermaid]

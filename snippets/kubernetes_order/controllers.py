@@ -38,8 +38,13 @@ def pod_template_hash(template: dict) -> str:
 
 def owner_reference(owner: dict) -> dict:
     meta = owner["metadata"]
-    return {"apiVersion": "apps/v1", "kind": owner["kind"], "name": meta["name"],
-            "uid": meta["uid"], "controller": True}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": owner["kind"],
+        "name": meta["name"],
+        "uid": meta["uid"],
+        "controller": True,
+    }
 
 
 def controlled_by(obj: dict, owner: dict) -> bool:
@@ -68,17 +73,27 @@ class DeploymentController:
         if current is None:
             template = copy.deepcopy(spec["template"])
             template["metadata"]["labels"]["pod-template-hash"] = template_hash
-            self.api.create({
-                "kind": "ReplicaSet",
-                "metadata": {"name": rs_name, "namespace": deployment["metadata"]["namespace"],
-                             "labels": dict(template["metadata"]["labels"]),
-                             "ownerReferences": [owner_reference(deployment)]},
-                "spec": {"replicas": spec["replicas"], "template": template,
-                         "selector": {"matchLabels": dict(template["metadata"]["labels"])}},
-            }, by=self.name)
+            self.api.create(
+                {
+                    "kind": "ReplicaSet",
+                    "metadata": {
+                        "name": rs_name,
+                        "namespace": deployment["metadata"]["namespace"],
+                        "labels": dict(template["metadata"]["labels"]),
+                        "ownerReferences": [owner_reference(deployment)],
+                    },
+                    "spec": {
+                        "replicas": spec["replicas"],
+                        "template": template,
+                        "selector": {"matchLabels": dict(template["metadata"]["labels"])},
+                    },
+                },
+                by=self.name,
+            )
         elif current["spec"]["replicas"] != spec["replicas"]:
             current["spec"]["replicas"] = spec["replicas"]
             self.api.update(current, by=self.name, action=f"scale to {spec['replicas']}")
+
     # --8<-- [end:reconcile-deployment]
 
 
@@ -88,8 +103,11 @@ def deletion_rank(pod: dict) -> tuple:
     A subset of the real order: the ReplicaSet controller also prefers pods on nodes that run more
     replicas of the set, and honours pod-deletion-cost, before it looks at age (kubernetes.io
     ReplicaSet page, "Scaling a ReplicaSet"), so the page shows scale-up, not scale-down."""
-    return (bool(pod["spec"].get("nodeName")), pod["status"].get("phase") == "Running",
-            -uuid.UUID(pod["metadata"]["uid"]).int)
+    return (
+        bool(pod["spec"].get("nodeName")),
+        pod["status"].get("phase") == "Running",
+        -uuid.UUID(pod["metadata"]["uid"]).int,
+    )
 
 
 class ReplicaSetController:
@@ -118,8 +136,9 @@ class ReplicaSetController:
         missing = rs["spec"]["replicas"] - len(pods)
         for _ in range(missing):
             self.create_pod(rs)
-        for pod in sorted(pods, key=deletion_rank)[:max(0, -missing)]:
+        for pod in sorted(pods, key=deletion_rank)[: max(0, -missing)]:
             self.api.delete("Pod", pod["metadata"]["name"], pod["metadata"]["namespace"], by=self.name)
+
     # --8<-- [end:reconcile-replicaset]
 
     def create_pod(self, rs: dict) -> dict:
@@ -128,13 +147,19 @@ class ReplicaSetController:
             self._generated += 1
             name = f"{rs_name}-{encode(f'{rs_name}/{self._generated}', 5)}"
             try:
-                return self.api.create({
-                    "kind": "Pod",
-                    "metadata": {"name": name, "namespace": rs["metadata"]["namespace"],
-                                 "labels": dict(template["metadata"]["labels"]),
-                                 "ownerReferences": [owner_reference(rs)]},
-                    "spec": copy.deepcopy(template["spec"]),
-                    "status": {"phase": "Pending"},
-                }, by=self.name)
+                return self.api.create(
+                    {
+                        "kind": "Pod",
+                        "metadata": {
+                            "name": name,
+                            "namespace": rs["metadata"]["namespace"],
+                            "labels": dict(template["metadata"]["labels"]),
+                            "ownerReferences": [owner_reference(rs)],
+                        },
+                        "spec": copy.deepcopy(template["spec"]),
+                        "status": {"phase": "Pending"},
+                    },
+                    by=self.name,
+                )
             except AlreadyExists:  # a generated name can collide; try the next one
                 continue

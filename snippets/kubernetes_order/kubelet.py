@@ -65,6 +65,8 @@ class FakeRuntime:
 
     def running(self) -> list[str]:
         return sorted(c["image"] for c in self.containers.values() if c["state"] == "RUNNING")
+
+
 # --8<-- [end:runtime]
 
 
@@ -80,11 +82,19 @@ class Kubelet:
     def register(self) -> None:
         """A kubelet creates its own Node object: that is how a node joins."""
         resources = {"cpu": self.spec.cpu, "memory": self.spec.memory}
-        ready = {"type": "Ready", "status": "True" if self.spec.ready else "False",
-                 "reason": "KubeletReady" if self.spec.ready else "KubeletNotReady"}
-        self.api.create({"kind": "Node", "metadata": {"name": self.spec.name},
-                         "status": {"capacity": resources, "allocatable": dict(resources),
-                                    "conditions": [ready]}}, by=self.name)
+        ready = {
+            "type": "Ready",
+            "status": "True" if self.spec.ready else "False",
+            "reason": "KubeletReady" if self.spec.ready else "KubeletNotReady",
+        }
+        self.api.create(
+            {
+                "kind": "Node",
+                "metadata": {"name": self.spec.name},
+                "status": {"capacity": resources, "allocatable": dict(resources), "conditions": [ready]},
+            },
+            by=self.name,
+        )
 
     def cri(self, call: str, pod: dict, method, *args):
         self.trace.add(self.name, f"runtime {self.spec.name}", call, label(pod))
@@ -114,12 +124,16 @@ class Kubelet:
             return self.stop(pod)
         latest["status"] = {
             "phase": "Running",
-            "conditions": [{"type": t, "status": "True"}
-                           for t in ("PodScheduled", "Initialized", "ContainersReady", "Ready")],
-            "containerStatuses": [{"name": c["name"], "image": c["image"], "ready": True,
-                                   "state": {"running": {}}} for c in pod["spec"]["containers"]],
+            "conditions": [
+                {"type": t, "status": "True"} for t in ("PodScheduled", "Initialized", "ContainersReady", "Ready")
+            ],
+            "containerStatuses": [
+                {"name": c["name"], "image": c["image"], "ready": True, "state": {"running": {}}}
+                for c in pod["spec"]["containers"]
+            ],
         }
         self.api.update(latest, by=self.name, action="status Running")
+
     # --8<-- [end:kubelet-sync]
 
     def stop(self, pod: dict) -> None:

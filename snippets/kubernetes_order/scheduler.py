@@ -86,6 +86,8 @@ def decide(pod: dict, nodes: list[dict], pods: list[dict]) -> Decision:
         return Decision(pod["metadata"]["name"], None, {}, filtered, f"0/{len(nodes)} nodes are available: {detail}.")
     best = min(scores, key=lambda n: (-scores[n], n))  # highest score; ties: first by name
     return Decision(pod["metadata"]["name"], best, scores, filtered)
+
+
 # --8<-- [end:filter-score]
 
 
@@ -122,9 +124,9 @@ class Scheduler:
             except Conflict:
                 pass
             return
-        condition = {"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
-                     "message": decision.message}
+        condition = {"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": decision.message}
         if pod["status"].get("conditions") != [condition]:  # write only what changed
             pod["status"]["conditions"] = [condition]
             self.api.update(pod, by=self.name, action="status Unschedulable")
+
     # --8<-- [end:bind]

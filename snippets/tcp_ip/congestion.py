@@ -34,15 +34,14 @@ class Round:
 
 
 # --8<-- [start:simulate]
-def simulate(rounds: int = 16, initial_ssthresh: int = 32,
-             events: dict[int, str] | None = None,
-             initial_cwnd: int = 1) -> list[Round]:
+def simulate(
+    rounds: int = 16, initial_ssthresh: int = 32, events: dict[int, str] | None = None, initial_cwnd: int = 1
+) -> list[Round]:
     """cwnd and ssthresh (in segments) at the start of rounds 1..rounds."""
     events = events or {}
     unknown = {event for event in events.values() if event not in EVENTS}
     if unknown or rounds < 0 or initial_cwnd < 1 or initial_ssthresh < 2:
-        raise ValueError("need rounds >= 0, initial_cwnd >= 1, initial_ssthresh >= 2"
-                         f" and events from {EVENTS}")
+        raise ValueError(f"need rounds >= 0, initial_cwnd >= 1, initial_ssthresh >= 2 and events from {EVENTS}")
     cwnd, ssthresh, recovering = initial_cwnd, initial_ssthresh, False
     table = []
     for number in range(1, rounds + 1):
@@ -65,6 +64,8 @@ def simulate(rounds: int = 16, initial_ssthresh: int = 32,
         else:
             cwnd += 1  # +1/cwnd per ACK is +1 per round
     return table
+
+
 # --8<-- [end:simulate]
 
 
@@ -75,7 +76,6 @@ def format_table(rounds: list[Round]) -> str:
     lines = [f"{'round':>5}  {'cwnd':>4}  {'ssthresh':>8}  {'phase':<20}  {'event':<7}"]
     for row in rounds:
         bar = "#" * math.ceil(row.cwnd / per_mark)  # round up: every window shows
-        lines.append(f"{row.round:>5}  {row.cwnd:>4}  {row.ssthresh:>8}  "
-                     f"{row.phase:<20}  {row.event:<7}  {bar}")
+        lines.append(f"{row.round:>5}  {row.cwnd:>4}  {row.ssthresh:>8}  {row.phase:<20}  {row.event:<7}  {bar}")
     lines.append(f"(# = {per_mark} segment{'s' if per_mark > 1 else ''})")
     return "\n".join(line.rstrip() for line in lines)

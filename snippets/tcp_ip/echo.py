@@ -17,7 +17,6 @@ from snippets.loopback import LOOPBACK, ListeningServer
 from snippets.tcp_ip.framing import MAX_PAYLOAD, FrameError, encode_frame, read_frame
 
 
-
 class EchoError(Exception):
     """The server answered with an error frame."""
 
@@ -60,6 +59,7 @@ class EchoServer(ListeningServer):
                     self.served_connections += 1
                     self._connections.add(conn)
                 self._spawn(self._handle, "echo-connection", conn)
+
     # --8<-- [end:serve]
 
     # --8<-- [start:handle]
@@ -82,6 +82,7 @@ class EchoServer(ListeningServer):
             with self._lock:
                 self._connections.discard(conn)
             conn.close()
+
     # --8<-- [end:handle]
 
     def close(self, timeout: float = 5.0) -> None:
@@ -103,9 +104,7 @@ class EchoServer(ListeningServer):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _spawn(
-        self, target: Callable[..., None], name: str, *args: object
-    ) -> threading.Thread:
+    def _spawn(self, target: Callable[..., None], name: str, *args: object) -> threading.Thread:
         thread = threading.Thread(target=target, args=args, name=name)
         with self._lock:
             self._threads = [t for t in self._threads if t.is_alive()]
@@ -138,4 +137,6 @@ def echo_once(address: tuple[str, int], messages: list[bytes]) -> list[bytes]:
         while sock.recv(4096):  # wait for the server's EOF: an orderly close
             pass
     return replies
+
+
 # --8<-- [end:client]

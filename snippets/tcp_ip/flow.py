@@ -47,6 +47,8 @@ def fill(sender: socket.socket, data: bytes) -> int:
             if not writable(sender, timeout=0.2):  # a late ACK may still free some
                 break
     return accepted
+
+
 # --8<-- [end:fill]
 
 
@@ -56,6 +58,8 @@ def drain(receiver: socket.socket, into: bytearray) -> None:
     receiver.settimeout(5.0)
     while chunk := receiver.recv(65536):
         into.extend(chunk)
+
+
 # --8<-- [end:drain]
 
 

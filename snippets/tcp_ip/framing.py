@@ -30,6 +30,8 @@ def encode_frame(payload: bytes, kind: bytes = b"D") -> bytes:
     if len(payload) > MAX_PAYLOAD:
         raise FrameError(f"frame too large: {len(payload)} > {MAX_PAYLOAD} bytes")
     return HEADER.pack(kind, len(payload)) + payload
+
+
 # --8<-- [end:encode]
 
 
@@ -45,6 +47,8 @@ def recv_exactly(sock: socket.socket, n: int) -> bytes:
         chunks.append(chunk)
         received += len(chunk)
     return b"".join(chunks)
+
+
 # --8<-- [end:recv-exactly]
 
 
@@ -56,29 +60,25 @@ def check_header(kind: bytes, length: int, max_payload: int) -> None:
 
 
 # --8<-- [start:read-frame]
-def read_frame(
-    sock: socket.socket, max_payload: int = MAX_PAYLOAD
-) -> tuple[bytes, bytes] | None:
+def read_frame(sock: socket.socket, max_payload: int = MAX_PAYLOAD) -> tuple[bytes, bytes] | None:
     """Return (kind, payload), or None if the peer closed between frames."""
     if not sock.recv(1, socket.MSG_PEEK):  # look without consuming
         return None  # clean end of stream: no frame was started
     kind, length = HEADER.unpack(recv_exactly(sock, HEADER.size))
     check_header(kind, length, max_payload)
     return kind, recv_exactly(sock, length)
+
+
 # --8<-- [end:read-frame]
 
 
-def decode_frames(
-    data: bytes, max_payload: int = MAX_PAYLOAD
-) -> list[tuple[bytes, bytes]]:
+def decode_frames(data: bytes, max_payload: int = MAX_PAYLOAD) -> list[tuple[bytes, bytes]]:
     """Split a complete buffer into (kind, payload) frames."""
     frames: list[tuple[bytes, bytes]] = []
     offset = 0
     while offset < len(data):
         if len(data) - offset < HEADER.size:
-            raise FrameError(
-                f"truncated header: {len(data) - offset} of {HEADER.size} bytes"
-            )
+            raise FrameError(f"truncated header: {len(data) - offset} of {HEADER.size} bytes")
         kind, length = HEADER.unpack_from(data, offset)
         check_header(kind, length, max_payload)
         offset += HEADER.size
@@ -91,9 +91,7 @@ def decode_frames(
 
 
 # --8<-- [start:split-frames]
-def split_frames(
-    buffer: bytearray, max_payload: int = MAX_PAYLOAD
-) -> Iterator[tuple[bytes, bytes]]:
+def split_frames(buffer: bytearray, max_payload: int = MAX_PAYLOAD) -> Iterator[tuple[bytes, bytes]]:
     """Yield each complete frame at the front of buffer, removing it; keep a partial one.
 
     For non-blocking readers: append whatever recv() returned, then iterate.
@@ -108,4 +106,6 @@ def split_frames(
         payload = bytes(buffer[HEADER.size : end])
         del buffer[:end]
         yield kind, payload
+
+
 # --8<-- [end:split-frames]

@@ -17,8 +17,7 @@ TCP = struct.Struct("!HHIIBBHHH")  # 20 bytes without options
 PSEUDO = struct.Struct("!4s4sBBH")  # src, dst, zero, protocol, TCP length
 PROTO_TCP = 6
 DONT_FRAGMENT = 0x4000
-FLAGS = {"FIN": 0x01, "SYN": 0x02, "RST": 0x04, "PSH": 0x08,
-         "ACK": 0x10, "URG": 0x20, "ECE": 0x40, "CWR": 0x80}
+FLAGS = {"FIN": 0x01, "SYN": 0x02, "RST": 0x04, "PSH": 0x08, "ACK": 0x10, "URG": 0x20, "ECE": 0x40, "CWR": 0x80}
 
 
 class HeaderError(Exception):
@@ -58,6 +57,8 @@ def internet_checksum(data: bytes) -> int:
     while total > 0xFFFF:
         total = (total & 0xFFFF) + (total >> 16)  # carries wrap around
     return ~total & 0xFFFF
+
+
 # --8<-- [end:checksum]
 
 
@@ -66,19 +67,37 @@ def _addr(text: str) -> bytes:
 
 
 # --8<-- [start:build]
-def build_ipv4(src: str, dst: str, payload_len: int, ttl: int = 64,
-               ident: int = 0x1234) -> bytes:
+def build_ipv4(src: str, dst: str, payload_len: int, ttl: int = 64, ident: int = 0x1234) -> bytes:
     """A 20-byte IPv4 header for a TCP payload, checksum filled in."""
     if not 0 <= payload_len <= 0xFFFF - IPV4.size:
         raise ValueError(f"payload_len out of range: {payload_len}")
-    fields = [0x45, 0, IPV4.size + payload_len, ident, DONT_FRAGMENT,
-              ttl, PROTO_TCP, 0, _addr(src), _addr(dst)]  # 0x45: version 4, IHL 5
+    fields = [
+        0x45,
+        0,
+        IPV4.size + payload_len,
+        ident,
+        DONT_FRAGMENT,
+        ttl,
+        PROTO_TCP,
+        0,
+        _addr(src),
+        _addr(dst),
+    ]  # 0x45: version 4, IHL 5
     fields[7] = internet_checksum(IPV4.pack(*fields))  # computed with checksum 0
     return IPV4.pack(*fields)
 
 
-def build_tcp(src: str, dst: str, sport: int, dport: int, seq: int, ack: int,
-              flags: set[str], window: int = 65535, payload: bytes = b"") -> bytes:
+def build_tcp(
+    src: str,
+    dst: str,
+    sport: int,
+    dport: int,
+    seq: int,
+    ack: int,
+    flags: set[str],
+    window: int = 65535,
+    payload: bytes = b"",
+) -> bytes:
     """A 20-byte TCP header plus payload; the checksum covers a pseudo-header."""
     unknown = set(flags) - FLAGS.keys()
     if unknown:
@@ -88,6 +107,8 @@ def build_tcp(src: str, dst: str, sport: int, dport: int, seq: int, ack: int,
     pseudo = PSEUDO.pack(_addr(src), _addr(dst), 0, PROTO_TCP, TCP.size + len(payload))
     fields[7] = internet_checksum(pseudo + TCP.pack(*fields) + payload)
     return TCP.pack(*fields) + payload
+
+
 # --8<-- [end:build]
 
 
@@ -96,8 +117,7 @@ def parse_ipv4(packet: bytes, verify_checksum: bool = True) -> IPv4Header:
     """Check an IPv4 header's fields against the bytes that arrived."""
     if len(packet) < IPV4.size:
         raise HeaderError(f"IPv4 packet too short: {len(packet)} < 20 bytes")
-    (ver_ihl, _tos, total_length, _ident, _frag, ttl, protocol,
-     _checksum, src, dst) = IPV4.unpack_from(packet)
+    (ver_ihl, _tos, total_length, _ident, _frag, ttl, protocol, _checksum, src, dst) = IPV4.unpack_from(packet)
     version, ihl = ver_ihl >> 4, ver_ihl & 0x0F
     if version != 4:
         raise HeaderError(f"not IPv4: version {version}")
@@ -106,44 +126,45 @@ def parse_ipv4(packet: bytes, verify_checksum: bool = True) -> IPv4Header:
     if ihl * 4 > len(packet):
         raise HeaderError(f"IHL {ihl} means {ihl * 4} header bytes, got {len(packet)}")
     if not ihl * 4 <= total_length <= len(packet):
-        raise HeaderError(f"total length {total_length} does not fit "
-                          f"{ihl * 4}-byte header in {len(packet)} bytes")
+        raise HeaderError(f"total length {total_length} does not fit {ihl * 4}-byte header in {len(packet)} bytes")
     checksum_ok = internet_checksum(packet[: ihl * 4]) == 0  # sum incl. checksum
     if verify_checksum and not checksum_ok:
         raise HeaderError("IPv4 header checksum mismatch")
-    return IPv4Header(version, ihl, total_length, ttl, protocol,
-                      str(ipaddress.IPv4Address(src)),
-                      str(ipaddress.IPv4Address(dst)), checksum_ok)
+    return IPv4Header(
+        version,
+        ihl,
+        total_length,
+        ttl,
+        protocol,
+        str(ipaddress.IPv4Address(src)),
+        str(ipaddress.IPv4Address(dst)),
+        checksum_ok,
+    )
 
 
-def parse_tcp(segment: bytes, src: str, dst: str,
-              verify_checksum: bool = True) -> TCPHeader:
+def parse_tcp(segment: bytes, src: str, dst: str, verify_checksum: bool = True) -> TCPHeader:
     """Check a TCP segment; src and dst come from the IP header around it."""
     if len(segment) < TCP.size:
         raise HeaderError(f"TCP segment too short: {len(segment)} < 20 bytes")
     if len(segment) > 0xFFFF:
         raise HeaderError(f"TCP segment too long: {len(segment)} bytes")
-    sport, dport, seq, ack, offset_byte, bits, window, _checksum, _urgent = (
-        TCP.unpack_from(segment))
+    sport, dport, seq, ack, offset_byte, bits, window, _checksum, _urgent = TCP.unpack_from(segment)
     offset = offset_byte >> 4
     if offset < 5:
         raise HeaderError(f"TCP data offset {offset} is below the minimum of 5")
     if offset * 4 > len(segment):
-        raise HeaderError(f"TCP data offset {offset} means {offset * 4} header "
-                          f"bytes, got {len(segment)}")
+        raise HeaderError(f"TCP data offset {offset} means {offset * 4} header bytes, got {len(segment)}")
     pseudo = PSEUDO.pack(_addr(src), _addr(dst), 0, PROTO_TCP, len(segment))
     checksum_ok = internet_checksum(pseudo + segment) == 0
     if verify_checksum and not checksum_ok:
         raise HeaderError("TCP checksum mismatch (pseudo-header + segment)")
     flags = tuple(sorted(name for name, bit in FLAGS.items() if bits & bit))
-    return TCPHeader(sport, dport, seq, ack, flags, window, checksum_ok,
-                     segment[offset * 4 :])
+    return TCPHeader(sport, dport, seq, ack, flags, window, checksum_ok, segment[offset * 4 :])
+
+
 # --8<-- [end:parse]
 
 
 def hexdump(data: bytes) -> str:
     """Hex bytes, 16 per line, each line starting with its offset in hex."""
-    return "\n".join(
-        f"{offset:04x}  {data[offset : offset + 16].hex(' ')}"
-        for offset in range(0, len(data), 16)
-    )
+    return "\n".join(f"{offset:04x}  {data[offset : offset + 16].hex(' ')}" for offset in range(0, len(data), 16))

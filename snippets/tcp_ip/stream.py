@@ -46,6 +46,8 @@ def receive(listener: socket.socket, into: Received) -> None:
             into.size += len(chunk)
             into.recv_calls += 1
     into.sha256 = digest.hexdigest()
+
+
 # --8<-- [end:receiver]
 
 
@@ -61,6 +63,8 @@ def send(address: tuple[str, int], data: bytes, seed: int) -> None:
             sock.sendall(view[offset:end])
             offset = end
         sock.shutdown(socket.SHUT_WR)  # the receiver's recv() now returns b""
+
+
 # --8<-- [end:sender]
 
 

@@ -36,23 +36,35 @@ class Zone:
     records: str  # zone-file lines
 
 
-ROOT = Zone(".", None, """
+ROOT = Zone(
+    ".",
+    None,
+    """
 test.                  172800 IN NS  ns1.test.
 ns1.test.              172800 IN A   127.0.0.1
-""")
+""",
+)
 
-TLD = Zone("test.", "ns1.test.", """
+TLD = Zone(
+    "test.",
+    "ns1.test.",
+    """
 example.test.          86400  IN NS  ns1.example.test.
 ns1.example.test.      86400  IN A   127.0.0.1
-""")
+""",
+)
 
-EXAMPLE = Zone("example.test.", "ns1.example.test.", """
+EXAMPLE = Zone(
+    "example.test.",
+    "ns1.example.test.",
+    """
 example.test.          3600   IN SOA ns1.example.test. admin.example.test. 1 7200 900 1209600 300
 example.test.          3600   IN NS  ns1.example.test.
 ns1.example.test.      3600   IN A   127.0.0.1
 example.test.          300    IN A   127.0.0.1
 www.example.test.      300    IN A   127.0.0.1
-""")
+""",
+)
 # --8<-- [end:zones]
 
 
@@ -62,7 +74,7 @@ def _labels(name: DNSLabel | str) -> tuple[bytes, ...]:
 
 def _is_under(name: DNSLabel, zone: DNSLabel) -> bool:
     suffix = _labels(zone)
-    return _labels(name)[len(_labels(name)) - len(suffix):] == suffix
+    return _labels(name)[len(_labels(name)) - len(suffix) :] == suffix
 
 
 # --8<-- [start:answer]
@@ -81,14 +93,16 @@ class ZoneResolver(BaseResolver):
         if not _is_under(qname, self.origin):
             reply.header.rcode, reply.header.aa = RCODE.REFUSED, 0
             return reply
-        cuts = [rr for rr in self.records if rr.rtype == QTYPE.NS
-                and _labels(rr.rname) != _labels(self.origin) and _is_under(qname, rr.rname)]
+        cuts = [
+            rr
+            for rr in self.records
+            if rr.rtype == QTYPE.NS and _labels(rr.rname) != _labels(self.origin) and _is_under(qname, rr.rname)
+        ]
         if cuts:  # below a delegation: not ours to answer
             reply.header.aa = 0
             reply.add_auth(*cuts)
             glue = {_labels(rr.rdata.label) for rr in cuts}
-            reply.add_ar(*[rr for rr in self.records
-                           if rr.rtype == QTYPE.A and _labels(rr.rname) in glue])
+            reply.add_ar(*[rr for rr in self.records if rr.rtype == QTYPE.A and _labels(rr.rname) in glue])
             return reply
         named = [rr for rr in self.records if _labels(rr.rname) == _labels(qname)]
         reply.add_answer(*[rr for rr in named if rr.rtype == qtype])
@@ -97,6 +111,8 @@ class ZoneResolver(BaseResolver):
         if not reply.rr:  # the SOA tells how long the "no" may be cached
             reply.add_auth(*[rr for rr in self.records if rr.rtype == QTYPE.SOA])
         return reply
+
+
 # --8<-- [end:answer]
 
 
@@ -121,12 +137,11 @@ class ZoneServer:
             raise RuntimeError("server is already started")
         silent = DNSLogger(logf=lambda _line: None)  # its lines carry ports and times
         # socketserver.UDPServer answers in its one thread: no handler threads to leak
-        dns = DNSServer(self.resolver, address=LOOPBACK, port=0, logger=silent,
-                        server=socketserver.UDPServer)
+        dns = DNSServer(self.resolver, address=LOOPBACK, port=0, logger=silent, server=socketserver.UDPServer)
         self._server = dns.server
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05},
-                                        name=f"dns-{self.zone.origin}")
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"dns-{self.zone.origin}"
+        )
         self._thread.start()
         return self
 
@@ -157,13 +172,11 @@ class DNSHierarchy:
 
     @property
     def nameservers(self) -> dict[str, tuple[str, int]]:
-        return {server.zone.nameserver: server.address
-                for server in self.servers.values() if server.zone.nameserver}
+        return {server.zone.nameserver: server.address for server in self.servers.values() if server.zone.nameserver}
 
     def queries(self) -> dict[str, list[str]]:
         """What each server was asked: which servers a resolution really visited."""
-        return {origin: list(server.resolver.queries)
-                for origin, server in self.servers.items()}
+        return {origin: list(server.resolver.queries) for origin, server in self.servers.items()}
 
     def start(self) -> DNSHierarchy:
         try:

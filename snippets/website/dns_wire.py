@@ -80,25 +80,26 @@ def encode_name(name: str) -> bytes:
     if len(wire) > MAX_NAME:
         raise DNSError(f"name longer than {MAX_NAME} bytes on the wire")
     return wire
+
+
 # --8<-- [end:encode-name]
 
 
 # --8<-- [start:build-query]
-def build_query(
-    name: str, qtype: str = "A", ident: int = 0x1234, recursion_desired: bool = True
-) -> bytes:
+def build_query(name: str, qtype: str = "A", ident: int = 0x1234, recursion_desired: bool = True) -> bytes:
     """One question, no records: the message a stub resolver sends."""
     if qtype not in TYPE_CODES or not 0 <= ident <= 0xFFFF:
         raise DNSError(f"cannot build a query with type {qtype!r} and id {ident}")
     flags = 0x0100 if recursion_desired else 0  # RD is bit 8; QR=0 means query
     header = HEADER.pack(ident, flags, 1, 0, 0, 0)
     return header + encode_name(name) + QUESTION.pack(TYPE_CODES[qtype], 1)  # class IN
+
+
 # --8<-- [end:build-query]
 
 
 def _label_text(label: bytes) -> str:
-    return "".join(chr(b) if 0x21 <= b <= 0x7E and b not in b".\\" else f"\\{b:03d}"
-                   for b in label)
+    return "".join(chr(b) if 0x21 <= b <= 0x7E and b not in b".\\" else f"\\{b:03d}" for b in label)
 
 
 # --8<-- [start:read-name]
@@ -137,6 +138,8 @@ def read_name(data: bytes, offset: int) -> tuple[str, int]:
             raise DNSError(f"name longer than {MAX_NAME} bytes")
         labels.append(_label_text(label))
         offset += 1 + length
+
+
 # --8<-- [end:read-name]
 
 
@@ -178,8 +181,7 @@ def parse_message(data: bytes) -> Message:
             raise DNSError("question runs past the end of the message")
         qtype, qclass = QUESTION.unpack_from(data, offset)
         offset += QUESTION.size
-        questions.append(Question(name, _name_of(qtype, TYPES, "TYPE"),
-                                  _name_of(qclass, {1: "IN"}, "CLASS")))
+        questions.append(Question(name, _name_of(qtype, TYPES, "TYPE"), _name_of(qclass, {1: "IN"}, "CLASS")))
     sections: list[tuple[Record, ...]] = []
     for count in counts:
         records = []
@@ -190,12 +192,19 @@ def parse_message(data: bytes) -> Message:
     if offset != len(data):
         raise DNSError(f"{len(data) - offset} bytes after the last record")
     return Message(
-        id=ident, qr=bool(flags & 0x8000),
+        id=ident,
+        qr=bool(flags & 0x8000),
         opcode=_name_of(flags >> 11 & 0xF, OPCODES, "OPCODE"),
-        aa=bool(flags & 0x0400), tc=bool(flags & 0x0200),
-        rd=bool(flags & 0x0100), ra=bool(flags & 0x0080),
+        aa=bool(flags & 0x0400),
+        tc=bool(flags & 0x0200),
+        rd=bool(flags & 0x0100),
+        ra=bool(flags & 0x0080),
         rcode=_name_of(flags & 0xF, RCODES, "RCODE"),
-        questions=tuple(questions), answers=sections[0],
-        authority=sections[1], additional=sections[2],
+        questions=tuple(questions),
+        answers=sections[0],
+        authority=sections[1],
+        additional=sections[2],
     )
+
+
 # --8<-- [end:parse]

@@ -41,8 +41,7 @@ class Response:
 
 
 # --8<-- [start:request]
-def build_request(method: str, host: str, path: str,
-                  headers: tuple[tuple[str, str], ...] = ()) -> bytes:
+def build_request(method: str, host: str, path: str, headers: tuple[tuple[str, str], ...] = ()) -> bytes:
     """Request line, Host (required in HTTP/1.1), our headers, an empty line."""
     if not TOKEN.fullmatch(method) or not path.startswith("/") or not host:
         raise HTTPError(f"bad request line parts: {method!r} {host!r} {path!r}")
@@ -55,6 +54,8 @@ def build_request(method: str, host: str, path: str,
     if len({name.lower() for name, _ in fields}) != len(fields):
         raise HTTPError("Host and Connection are set by build_request, once")
     return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
+
+
 # --8<-- [end:request]
 
 
@@ -63,8 +64,11 @@ def _read_line(reader: BinaryIO) -> bytes:
     if len(line) > MAX_LINE:
         raise HTTPError(f"line longer than {MAX_LINE} bytes")
     if not line.endswith(b"\r\n"):
-        raise HTTPError("connection closed in the middle of a line" if not line.endswith(b"\n")
-                        else "line ends in a bare LF, not CRLF")
+        raise HTTPError(
+            "connection closed in the middle of a line"
+            if not line.endswith(b"\n")
+            else "line ends in a bare LF, not CRLF"
+        )
     return line
 
 
@@ -104,6 +108,8 @@ def read_chunked(reader: BinaryIO) -> tuple[bytes, list[tuple[str, str]]]:
         body += _read_exactly(reader, size)
         if reader.read(2) != b"\r\n":
             raise HTTPError("chunk data is not followed by CRLF")
+
+
 # --8<-- [end:chunked]
 
 
@@ -117,8 +123,9 @@ def parse_response(reader: BinaryIO) -> Response:
     status, reason = int(match[2]), (match[3] or b"").decode("latin-1")
     headers = _read_fields(reader)
     coding = [v.lower() for k, v in headers if k == "transfer-encoding"]
-    lengths = {part.strip() for name, value in headers if name == "content-length"
-               for part in value.split(",")}  # "5, 5" is allowed; "5, 6" is not
+    lengths = {
+        part.strip() for name, value in headers if name == "content-length" for part in value.split(",")
+    }  # "5, 5" is allowed; "5, 6" is not
     trailers: list[tuple[str, str]] = []
     if status < 200 or status in (204, 304):
         body = b""  # these responses never have a body (RFC 9112 6.3)
@@ -140,6 +147,8 @@ def parse_response(reader: BinaryIO) -> Response:
         if len(body) > MAX_BODY:
             raise HTTPError(f"body larger than {MAX_BODY} bytes")
     return Response(status, reason, tuple(headers), body, tuple(trailers))
+
+
 # --8<-- [end:parse-response]
 
 
@@ -152,4 +161,6 @@ def fetch(address: tuple[str, int], host: str, path: str) -> Response:
         sock.sendall(build_request("GET", host, path))
         with sock.makefile("rb") as reader:
             return parse_response(reader)
+
+
 # --8<-- [end:fetch]

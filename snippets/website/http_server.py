@@ -26,15 +26,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if not self.headers.get("Host"):
             self._send(400, [("Content-Length", "12")], b"missing Host")
         elif self.path == "/":
-            self._send(200, [("Content-Type", "text/html; charset=utf-8"),
-                             ("Content-Length", str(len(PAGE)))], PAGE)
+            self._send(200, [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(PAGE)))], PAGE)
         elif self.path == "/chunked":
             chunks = b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in PIECES)
-            self._send(200, [("Content-Type", "text/plain"),
-                             ("Transfer-Encoding", "chunked")], chunks + b"0\r\n\r\n")
+            self._send(200, [("Content-Type", "text/plain"), ("Transfer-Encoding", "chunked")], chunks + b"0\r\n\r\n")
         else:
-            self._send(404, [("Content-Type", "text/plain"), ("Content-Length", "10")],
-                       b"not found\n")
+            self._send(404, [("Content-Type", "text/plain"), ("Content-Length", "10")], b"not found\n")
+
     # --8<-- [end:routes]
 
     def _send(self, status: int, headers: list[tuple[str, str]], payload: bytes) -> None:
@@ -79,8 +77,9 @@ class LocalHTTPServer:
         if self._server is not None:
             raise RuntimeError("server is already started")
         self._server = _Server((LOOPBACK, 0), _Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, name="http-serve")
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="http-serve"
+        )
         self._thread.start()
         return self
 

@@ -64,8 +64,7 @@ def _shown(zone: str) -> str:
 
 
 # --8<-- [start:ask]
-def ask(address: tuple[str, int], name: str, qtype: str = "A", ident: int = 1,
-        timeout: float = 2.0) -> Message:
+def ask(address: tuple[str, int], name: str, qtype: str = "A", ident: int = 1, timeout: float = 2.0) -> Message:
     """One question over UDP, no recursion wanted; the reply must match it."""
     if address[0] != LOOPBACK:
         raise ValueError(f"this demo only talks to {LOOPBACK}, not {address[0]}")
@@ -89,15 +88,22 @@ def ask(address: tuple[str, int], name: str, qtype: str = "A", ident: int = 1,
     if reply.tc:
         raise ResolveError("truncated its reply; TCP is not implemented")
     return reply
+
+
 # --8<-- [end:ask]
 
 
 class Resolver:
     """Iterative queries from the root down, with a TTL cache in front."""
 
-    def __init__(self, root_address: tuple[str, int],
-                 ns_addresses: dict[str, tuple[str, int]],
-                 clock: FakeClock, timeout: float = 2.0, max_referrals: int = 8):
+    def __init__(
+        self,
+        root_address: tuple[str, int],
+        ns_addresses: dict[str, tuple[str, int]],
+        clock: FakeClock,
+        timeout: float = 2.0,
+        max_referrals: int = 8,
+    ):
         for host, _port in [root_address, *ns_addresses.values()]:
             if host != LOOPBACK:
                 raise ValueError(f"this demo only talks to {LOOPBACK}, not {host}")
@@ -117,13 +123,13 @@ class Resolver:
             expires, answer = self._cache[key]
             if self.clock.now < expires:
                 left = int(expires - self.clock.now)
-                return Answer(answer.name, answer.rcode, answer.addresses, left,
-                              path=(), from_cache=True)
+                return Answer(answer.name, answer.rcode, answer.addresses, left, path=(), from_cache=True)
             del self._cache[key]  # expired: forget it and ask again
         answer = self._iterate(*key)
         if answer.addresses:
             self._cache[key] = (self.clock.now + answer.ttl, answer)
         return answer
+
     # --8<-- [end:cache]
 
     # --8<-- [start:follow-referrals]
@@ -140,14 +146,12 @@ class Resolver:
                 return self._final(zone, name, qtype, reply, path)
             child, nameserver = referral[0].name.lower(), referral[0].data.lower()
             if child == zone or not _within(child, zone) or not _within(name, child):
-                raise ResolveError(
-                    f"{_shown(zone)} referred {name} to {child}: not a step towards it")
+                raise ResolveError(f"{_shown(zone)} referred {name} to {child}: not a step towards it")
             path.append(f"{_shown(zone)} -> referral to {child} ({nameserver})")
             zone, address = child, self._nameserver(nameserver)
         raise ResolveError(f"more than {self.max_referrals} referrals for {name}")
 
-    def _final(self, zone: str, name: str, qtype: str, reply: Message,
-               path: list[str]) -> Answer:
+    def _final(self, zone: str, name: str, qtype: str, reply: Message, path: list[str]) -> Answer:
         if reply.rcode not in ("NOERROR", "NXDOMAIN"):
             raise ResolveError(f"the server for {_shown(zone)} answered {reply.rcode}")
         records = [r for r in reply.answers if r.type == qtype and r.name.lower() == name]
@@ -156,6 +160,7 @@ class Resolver:
         said = f"answer {' '.join(addresses)} ttl {ttl}" if addresses else reply.rcode
         path.append(f"{_shown(zone)} -> {said}")
         return Answer(name, reply.rcode, addresses, ttl, tuple(path), from_cache=False)
+
     # --8<-- [end:follow-referrals]
 
     def _nameserver(self, ns_name: str) -> tuple[str, int]:

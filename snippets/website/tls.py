@@ -43,13 +43,14 @@ def make_ca(organization: str) -> trustme.CA:
 # --8<-- [start:server-context]
 def server_context(ca: trustme.CA, hostname: str) -> ssl.SSLContext:
     """A server context holding a certificate for hostname, signed by ca."""
-    cert = ca.issue_cert(hostname, common_name=hostname,
-                         organization_name="Example Site", organization_unit_name="web")
+    cert = ca.issue_cert(hostname, common_name=hostname, organization_name="Example Site", organization_unit_name="web")
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.num_tickets = 0  # no TLS 1.3 session tickets: nothing left unread at close
     cert.configure_cert(context)  # the key and the chain up to (not incl.) the CA
     return context
+
+
 # --8<-- [end:server-context]
 
 
@@ -70,8 +71,7 @@ class TLSServer(ListeningServer):
             raise RuntimeError("server is already started")
         self._listener = socket.create_server((LOOPBACK, 0))
         self._listener.settimeout(0.05)  # wake up now and then to notice close()
-        self._thread = threading.Thread(target=self._serve, args=(self._listener,),
-                                        name="tls-serve")
+        self._thread = threading.Thread(target=self._serve, args=(self._listener,), name="tls-serve")
         self._thread.start()
         return self
 
@@ -132,8 +132,7 @@ def _field(name: tuple[tuple[tuple[str, str], ...], ...], key: str) -> str | Non
 
 
 # --8<-- [start:client]
-def handshake(address: tuple[str, int], server_hostname: str,
-              trusted_ca_pem: bytes) -> HandshakeResult:
+def handshake(address: tuple[str, int], server_hostname: str, trusted_ca_pem: bytes) -> HandshakeResult:
     """Connect, verify the server's certificate for server_hostname, report."""
     if address[0] != LOOPBACK:
         raise ValueError(f"this demo only connects to {LOOPBACK}")
@@ -143,16 +142,18 @@ def handshake(address: tuple[str, int], server_hostname: str,
             with context.wrap_socket(raw, server_hostname=server_hostname) as tls:
                 cert = tls.getpeercert()
                 return HandshakeResult(
-                    True, tls.version(),
+                    True,
+                    tls.version(),
                     _field(cert["subject"], "commonName"),
                     _field(cert["issuer"], "organizationName"),
-                    tuple(v for k, v in cert.get("subjectAltName", ()) if k == "DNS"), None)
+                    tuple(v for k, v in cert.get("subjectAltName", ()) if k == "DNS"),
+                    None,
+                )
         except ssl.SSLCertVerificationError as exc:
             return HandshakeResult(False, None, None, None, (), exc.verify_message)
 
 
-def https_get(address: tuple[str, int], server_hostname: str,
-              trusted_ca_pem: bytes, path: str = "/") -> Response:
+def https_get(address: tuple[str, int], server_hostname: str, trusted_ca_pem: bytes, path: str = "/") -> Response:
     """The same GET as over plain TCP, written into the TLS socket instead."""
     if address[0] != LOOPBACK:
         raise ValueError(f"this demo only connects to {LOOPBACK}")
@@ -162,4 +163,6 @@ def https_get(address: tuple[str, int], server_hostname: str,
             tls.sendall(build_request("GET", server_hostname, path))
             with tls.makefile("rb") as reader:
                 return parse_response(reader)
+
+
 # --8<-- [end:client]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from snippets.docker import cgroup_demo, cgroups
-from snippets.docker.cgroups import FILES, MiB, Cgroup, start_inside
+from snippets.docker.cgroups import FILES, Cgroup, MiB, start_inside
 
 from .conftest import require_live
 
@@ -160,7 +160,13 @@ def test_printed_steps(live, capsys) -> None:
     cgroup_demo.fork_limit()
     cgroup_demo.cleanup()
     out = capsys.readouterr().out
-    for line in ("memory limit: 32 MiB", "stopped by: SIGKILL", "OOM kills counted by the cgroup: 1", "children forked: 7",
-                 "the next fork failed with: EAGAIN", "rmdir while a process is inside: EBUSY", "directories left after the with block: 0"):
+    for line in (
+        "memory limit: 32 MiB",
+        "stopped by: SIGKILL",
+        "OOM kills counted by the cgroup: 1",
+        "children forked: 7",
+        "the next fork failed with: EAGAIN",
+        "rmdir while a process is inside: EBUSY",
+        "directories left after the with block: 0",
+    ):
         assert line in out
-

@@ -14,7 +14,7 @@ import tempfile
 import pytest
 
 from snippets.docker import cgroups, overlay
-from snippets.docker.cgroups import MiB, Cgroup
+from snippets.docker.cgroups import Cgroup, MiB
 
 from .conftest import require_live
 from .leaks import leftovers

@@ -73,7 +73,9 @@ def test_gzip_round_trips_at_block_boundaries(size: int) -> None:
 def test_diff_id_is_not_the_layer_digest() -> None:
     image = build([BASE, APP])
     assert image.config["rootfs"]["diff_ids"] == DIFF_IDS
-    assert [layer["digest"] for layer in image.manifest["layers"]] == [digest(compress(layer_tar(f))) for f in (BASE, APP)]
+    assert [layer["digest"] for layer in image.manifest["layers"]] == [
+        digest(compress(layer_tar(f))) for f in (BASE, APP)
+    ]
     assert not set(DIFF_IDS) & {layer["digest"] for layer in image.manifest["layers"]}
 
 
@@ -93,7 +95,12 @@ def test_layout_follows_the_spec(layout: Path) -> None:
         assert set(descriptor) == {"mediaType", "digest", "size"}
         assert blob_path(layout, descriptor["digest"]).stat().st_size == descriptor["size"]
     config = json.loads(blob_path(layout, manifest["config"]["digest"]).read_bytes())
-    assert config["rootfs"] == {"type": "layers", "diff_ids": [digest(gzip.decompress(blob_path(layout, layer["digest"]).read_bytes())) for layer in manifest["layers"]]}
+    assert config["rootfs"] == {
+        "type": "layers",
+        "diff_ids": [
+            digest(gzip.decompress(blob_path(layout, layer["digest"]).read_bytes())) for layer in manifest["layers"]
+        ],
+    }
     assert (config["architecture"], config["os"]) == ("amd64", "linux")
     assert len(list((layout / "blobs" / "sha256").iterdir())) == 4  # 2 layers, config, manifest
     assert verify_layout(layout) == []
@@ -127,12 +134,21 @@ def rewrite_manifest(layout: Path, change) -> None:
 @pytest.mark.parametrize(
     ("change", "problem"),
     [
-        (lambda m: m["layers"][0].update(mediaType="application/vnd.docker.image.rootfs.diff.tar.gzip"), "manifest 0 layer 0: mediaType 'application/vnd.docker.image.rootfs.diff.tar.gzip', expected 'application/vnd.oci.image.layer.v1.tar+gzip'"),
-        (lambda m: m["layers"][0].update(size=m["layers"][0]["size"] + 1), "manifest 0 layer 0: size 10264, blob has 10263 bytes"),
+        (
+            lambda m: m["layers"][0].update(mediaType="application/vnd.docker.image.rootfs.diff.tar.gzip"),
+            "manifest 0 layer 0: mediaType 'application/vnd.docker.image.rootfs.diff.tar.gzip', expected 'application/vnd.oci.image.layer.v1.tar+gzip'",
+        ),
+        (
+            lambda m: m["layers"][0].update(size=m["layers"][0]["size"] + 1),
+            "manifest 0 layer 0: size 10264, blob has 10263 bytes",
+        ),
         (lambda m: m["config"].update(digest="sha256:" + "0" * 64), "manifest 0 config: no blob sha256:000000000000"),
         (lambda m: m["config"].update(digest="md5:abc"), "manifest 0 config: digest 'md5:abc' is not sha256:<64 hex>"),
         (lambda m: m.update(schemaVersion=1), f"manifest 0: schemaVersion must be 2 and mediaType {MANIFEST}"),
-        (lambda m: m["layers"].reverse(), "manifest 0 config: rootfs.diff_ids are not the digests of the uncompressed layers"),
+        (
+            lambda m: m["layers"].reverse(),
+            "manifest 0 config: rootfs.diff_ids are not the digests of the uncompressed layers",
+        ),
     ],
     ids=["docker-media-type", "size", "missing-blob", "bad-digest", "schema-version", "layer-order"],
 )
@@ -149,7 +165,12 @@ def test_missing_and_malformed_top_level_files(layout: Path) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["schemaVersion", "mediaType", "manifests", "digest", "size", "x"]), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["schemaVersion", "mediaType", "manifests", "digest", "size", "x"]), inner, max_size=4
+        )
+    ),
     max_leaves=10,
 )
 
@@ -179,7 +200,10 @@ def test_verify_reports_and_never_raises_whatever_index_json_or_a_manifest_holds
 
 
 def test_whiteouts_delete_files_and_directories_from_lower_layers() -> None:
-    assert apply([layer_tar(BASE), layer_tar(APP)]) == {"app/hello.txt": b"hello from layer 2\n", "etc/os-release": b"NAME=from-scratch\n"}
+    assert apply([layer_tar(BASE), layer_tar(APP)]) == {
+        "app/hello.txt": b"hello from layer 2\n",
+        "etc/os-release": b"NAME=from-scratch\n",
+    }
     assert apply([layer_tar({"a/b/c": b"1", "a/d": b"2"}), layer_tar({"a/b": None})]) == {"a/d": b"2"}
     assert apply([layer_tar({"f": b"old"}), layer_tar({"f": b"new"})]) == {"f": b"new"}
 

@@ -76,7 +76,9 @@ def test_a_failed_mount_removes_the_temp_dir(monkeypatch) -> None:
         def mount(self, *args: object) -> int:
             return -1
 
-    monkeypatch.setattr(overlay, "ctypes", SimpleNamespace(CDLL=lambda *a, **k: NoMount(), get_errno=lambda: errno.EPERM))
+    monkeypatch.setattr(
+        overlay, "ctypes", SimpleNamespace(CDLL=lambda *a, **k: NoMount(), get_errno=lambda: errno.EPERM)
+    )
     with pytest.raises(PermissionError, match="mount: Operation not permitted"), overlay.overlay():
         pytest.fail("the body must not run")  # and no_container_leaks checks that the temp dir is gone
 

@@ -29,7 +29,11 @@ STEPS = [
     for entry in json.loads(path.read_text(encoding="utf-8"))["steps"]
 ]
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("docker_*.ipynb"))
-WHY_NOT_LIVE = {"docker_cgroups": cgroups.why_not_live, "docker_namespaces": namespaces.why_not_live, "docker_overlay": overlay.why_not_live}
+WHY_NOT_LIVE = {
+    "docker_cgroups": cgroups.why_not_live,
+    "docker_namespaces": namespaces.why_not_live,
+    "docker_overlay": overlay.why_not_live,
+}
 
 
 def run_step(name: str, kwargs: dict) -> list[str]:
@@ -72,14 +76,19 @@ def test_notebook_prints_its_stored_outputs(notebook: Path, mode: str, monkeypat
     monkeypatch.setenv("CONTAINERS_DEMO", mode)
     results = run_cells(notebook)
     ignored = [(tags, now) for tags, _stored, now in results if "nbval-ignore-output" in tags]
-    assert [(tags[0], now) for tags, stored, now in results if "nbval-ignore-output" not in tags and now != stored] == []
+    assert [
+        (tags[0], now) for tags, stored, now in results if "nbval-ignore-output" not in tags and now != stored
+    ] == []
     if notebook.stem == "docker_oci_image":
         assert ignored == []  # pure Python: nothing to replay
     else:
         assert [tags[0] for tags, _now in ignored] == ["mode"]
         said = ignored[0][1]
         if mode == "replay":
-            assert said.startswith("replayed from transcript recorded on Linux ") and "(here: CONTAINERS_DEMO=replay)" in said
+            assert (
+                said.startswith("replayed from transcript recorded on Linux ")
+                and "(here: CONTAINERS_DEMO=replay)" in said
+            )
         else:
             assert said.startswith("ran live") or said.startswith("replayed")
 
@@ -92,7 +101,9 @@ def test_mode_must_be_known(monkeypatch) -> None:
 
 def test_replay_without_a_transcript_says_what_to_do(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setattr(transcript, "TRANSCRIPTS", tmp_path)
-    with pytest.raises(FileNotFoundError, match=r"no transcript x.json to replay \(not Linux \(Darwin\)\); record it on Linux as root"):
+    with pytest.raises(
+        FileNotFoundError, match=r"no transcript x.json to replay \(not Linux \(Darwin\)\); record it on Linux as root"
+    ):
         Demo("x", lambda: "not Linux (Darwin)")
 
 
@@ -120,12 +131,17 @@ def test_record_then_replay_prints_the_same(monkeypatch, tmp_path: Path, capsys)
 
     monkeypatch.setenv("CONTAINERS_DEMO", "replay")
     replayer = Demo("x", lambda: None)
-    assert not replayer.live and str(replayer).startswith(f"replayed from transcript recorded on {saved['recorded_on']}")
+    assert not replayer.live and str(replayer).startswith(
+        f"replayed from transcript recorded on {saved['recorded_on']}"
+    )
     replayer.show(step_one)
     replayer.show(step_one, greeting="hi")
     replayer.show(step_silent)
     assert capsys.readouterr().out == live == "hello world\nsecond line\nhi world\nsecond line\n"
-    with pytest.raises(LookupError, match=r"x.json has no step tests.docker.test_transcripts:step_one\(\{'greeting': 'hey'\}\): record it again"):
+    with pytest.raises(
+        LookupError,
+        match=r"x.json has no step tests.docker.test_transcripts:step_one\(\{'greeting': 'hey'\}\): record it again",
+    ):
         replayer.show(step_one, greeting="hey")
 
 

@@ -21,7 +21,9 @@ def test_one_failing_request_ends_one_client_only(name: str, no_leaks) -> None:
     with SERVERS[name](handler=fragile) as server:
         summary = run_clients(server, clients=50, messages=5, boom={7})
     assert summary == Summary(
-        clients=50, messages=5, all_echoed=False,
+        clients=50,
+        messages=5,
+        all_echoed=False,
         failed=["client 7: connection closed after 2 of 5 echoes"],
         server_errors=["ValueError in fragile: boom"],
     )

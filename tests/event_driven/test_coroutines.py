@@ -13,8 +13,6 @@ from snippets.event_driven.loop import EventLoop
 pytestmark = pytest.mark.timeout(10)
 
 
-
-
 def test_future_calls_back_with_itself() -> None:
     future = Future()
     seen: list[object] = []
@@ -68,9 +66,7 @@ def test_an_exception_in_a_task_is_recorded_by_the_loop(loop: EventLoop) -> None
     assert loop.errors == ["RuntimeError in broken: gave up"]
 
 
-def test_wait_for_recv_and_sendall_on_sockets(
-    loop: EventLoop, tcp_pair: tuple[socket.socket, socket.socket]
-) -> None:
+def test_wait_for_recv_and_sendall_on_sockets(loop: EventLoop, tcp_pair: tuple[socket.socket, socket.socket]) -> None:
     client, server = tcp_pair
     big = bytes(range(256)) * 8192  # 2 MiB: more than the kernel buffers take at once
 

@@ -21,8 +21,6 @@ class FakeClock:
         return self.now
 
 
-
-
 def test_call_soon_runs_in_call_order(loop: EventLoop) -> None:
     order: list[str] = []
     for name in ["a", "b", "c"]:
@@ -109,9 +107,7 @@ def test_stop_ends_run_until_and_the_loop_can_run_again(loop: EventLoop) -> None
     assert order == ["same round", "after stop"]
 
 
-def test_reader_is_called_when_data_arrives(
-    loop: EventLoop, tcp_pair: tuple[socket.socket, socket.socket]
-) -> None:
+def test_reader_is_called_when_data_arrives(loop: EventLoop, tcp_pair: tuple[socket.socket, socket.socket]) -> None:
     client, server = tcp_pair
     received: list[bytes] = []
     loop.add_reader(server, lambda sock: received.append(sock.recv(100)))
@@ -126,9 +122,7 @@ def test_reader_is_called_when_data_arrives(
         loop.run_until(lambda: len(received) > 1, timeout=0.05)
 
 
-def test_writer_is_called_while_there_is_room(
-    loop: EventLoop, tcp_pair: tuple[socket.socket, socket.socket]
-) -> None:
+def test_writer_is_called_while_there_is_room(loop: EventLoop, tcp_pair: tuple[socket.socket, socket.socket]) -> None:
     _client, server = tcp_pair
     calls: list[str] = []
 
@@ -143,9 +137,7 @@ def test_writer_is_called_while_there_is_room(
         loop.run_until(lambda: len(calls) > 3, timeout=0.05)
 
 
-def test_reader_and_writer_on_one_socket(
-    loop: EventLoop, tcp_pair: tuple[socket.socket, socket.socket]
-) -> None:
+def test_reader_and_writer_on_one_socket(loop: EventLoop, tcp_pair: tuple[socket.socket, socket.socket]) -> None:
     client, server = tcp_pair
     events: list[str] = []
     loop.add_reader(server, lambda sock: events.append(f"read {sock.recv(10)!r}"))

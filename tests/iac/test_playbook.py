@@ -10,7 +10,13 @@ import os
 import pytest
 
 from snippets.iac.playbook import (
-    ANSIBLE_PLAYBOOK, PLAYBOOKS, PlaybookError, Run, Sandbox, run_playbook, run_script,
+    ANSIBLE_PLAYBOOK,
+    PLAYBOOKS,
+    PlaybookError,
+    Run,
+    Sandbox,
+    run_playbook,
+    run_script,
 )
 
 pytestmark = [pytest.mark.timeout(90), pytest.mark.usefixtures("no_leaks")]
@@ -37,7 +43,14 @@ def test_playbook_is_idempotent_detects_drift_in_check_mode_and_repairs_it(monke
     with Sandbox() as machine:
         first = run_playbook(machine, "app.yml")
         assert first.recap() == {
-            "ok": 1, "changed": 1, "unreachable": 0, "failed": 0, "skipped": 0, "rescued": 0, "ignored": 0}
+            "ok": 1,
+            "changed": 1,
+            "unreachable": 0,
+            "failed": 0,
+            "skipped": 0,
+            "rescued": 0,
+            "ignored": 0,
+        }
         assert machine.read("app.conf") == "listen = 8080\nworkers = 4\n"
         assert run_playbook(machine, "app.yml").recap()["changed"] == 0
 
@@ -56,8 +69,7 @@ def test_playbook_is_idempotent_detects_drift_in_check_mode_and_repairs_it(monke
     for text in (first.output, check.output):
         assert path not in text and "<tmp>/app.conf" in check.output
         assert "\x1b[" not in text and "*****" not in text and "\n\n" not in text
-    assert first.recap_line() == (
-        "localhost : ok=1 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0")
+    assert first.recap_line() == ("localhost : ok=1 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0")
 
 
 def test_two_idempotent_modules_make_a_playbook_that_always_changes() -> None:
@@ -67,18 +79,27 @@ def test_two_idempotent_modules_make_a_playbook_that_always_changes() -> None:
         # the lineinfile task alone, on the file it left, changes nothing
         alone = machine.path / "lineinfile.yml"
         text = (PLAYBOOKS / "fight.yml").read_text()
-        alone.write_text(PLAY + text[text.index("    - name: Workers line says 8"):])
+        alone.write_text(PLAY + text[text.index("    - name: Workers line says 8") :])
         assert run_playbook(machine, alone).recap()["changed"] == 0
     assert runs == [2, 2]
 
 
-@pytest.mark.parametrize(("playbook", "returncode", "message"), [
-    ("- hosts: localhost\n  tasks:\n    - ansible.builtin.copy: {dest: a\n", 4, "YAML parsing failed"),
-    (PLAY + "    - ansible.builtin.no_such_module: {}\n", 4,
-     "couldn't resolve module/action 'ansible.builtin.no_such_module'"),
-    (PLAY + "    - ansible.builtin.copy: {dest: '{{ root }}/missing/dir/x', content: hi}\n", 2,
-     "Destination directory <tmp>/missing/dir does not exist"),
-])
+@pytest.mark.parametrize(
+    ("playbook", "returncode", "message"),
+    [
+        ("- hosts: localhost\n  tasks:\n    - ansible.builtin.copy: {dest: a\n", 4, "YAML parsing failed"),
+        (
+            PLAY + "    - ansible.builtin.no_such_module: {}\n",
+            4,
+            "couldn't resolve module/action 'ansible.builtin.no_such_module'",
+        ),
+        (
+            PLAY + "    - ansible.builtin.copy: {dest: '{{ root }}/missing/dir/x', content: hi}\n",
+            2,
+            "Destination directory <tmp>/missing/dir does not exist",
+        ),
+    ],
+)
 def test_a_broken_playbook_raises_with_ansibles_message(playbook, returncode, message) -> None:
     with Sandbox() as machine:
         bad = machine.path / "bad.yml"

@@ -20,16 +20,21 @@ def test_first_plan_creates_and_deletes_in_name_order() -> None:
     world = {"queue/legacy": {"timeout": 10}}
     changes = plan(desired, observe(world))
     assert [(c.action, c.name) for c in changes] == [
-        ("create", "bucket/a"), ("create", "queue/jobs"), ("delete", "queue/legacy")]
+        ("create", "bucket/a"),
+        ("create", "queue/jobs"),
+        ("delete", "queue/legacy"),
+    ]
     assert [str(c) for c in changes] == [
-        "+ create bucket/a {}", "+ create queue/jobs {'timeout': 30}", "- delete queue/legacy"]
+        "+ create bucket/a {}",
+        "+ create queue/jobs {'timeout': 30}",
+        "- delete queue/legacy",
+    ]
     assert world == {"queue/legacy": {"timeout": 10}}  # planning changes nothing
 
 
 def test_update_lists_only_what_differs() -> None:
     change = plan({"q": {"timeout": 60, "delay": 0, "size": 1}}, {"q": {"timeout": 30, "size": 1}})
-    assert change == [
-        Change("update", "q", {"timeout": 30, "size": 1}, {"timeout": 60, "delay": 0, "size": 1})]
+    assert change == [Change("update", "q", {"timeout": 30, "size": 1}, {"timeout": 60, "delay": 0, "size": 1})]
     assert str(change[0]) == "~ update q: delay None -> 0, timeout 30 -> 60"
 
 

@@ -16,8 +16,18 @@ from botocore.exceptions import ClientError
 
 from snippets.iac.drift import detect_drift, report, stack_drift_status
 from snippets.iac.stack import (
-    ChangeSetFailed, LocalCloud, create_stack, delete_stack, execute, lint, preview, queue_attribute,
-    queue_names, resources, status, template,
+    ChangeSetFailed,
+    LocalCloud,
+    create_stack,
+    delete_stack,
+    execute,
+    lint,
+    preview,
+    queue_attribute,
+    queue_names,
+    resources,
+    status,
+    template,
 )
 
 pytestmark = [pytest.mark.timeout(60), pytest.mark.usefixtures("no_leaks")]
@@ -39,7 +49,10 @@ def test_broken_template_fails_with_rule_ids_and_relative_paths() -> None:
     assert code == 2  # cfn-lint's exit code is a bit mask: 2 errors, 4 warnings, 8 informational
     blocks = [block.splitlines() for block in findings.split("\n\n")]
     assert [(b[0].split()[0], b[1]) for b in blocks] == [
-        ("E3002", "broken.yaml:6:7"), ("E3012", "broken.yaml:11:7"), ("E3030", "broken.yaml:16:7")]
+        ("E3002", "broken.yaml:6:7"),
+        ("E3012", "broken.yaml:11:7"),
+        ("E3030", "broken.yaml:16:7"),
+    ]
     assert "'BucketNme' was unexpected" in findings and "'thirty' is not of type 'integer'" in findings
     assert "/" not in findings.replace("\n", " ").split("broken.yaml")[0]  # no absolute paths
 
@@ -147,22 +160,31 @@ def test_drift_compares_only_declared_properties(cloud) -> None:
     cloud.ssm.delete_parameter(Name="/app/mode")
     results = {r["LogicalResourceId"]: r for r in detect_drift(cloud, "app")}
     assert {k: r["StackResourceDriftStatus"] for k, r in results.items()} == {
-        "Artifacts": "MODIFIED", "Jobs": "MODIFIED", "Mode": "DELETED"}
+        "Artifacts": "MODIFIED",
+        "Jobs": "MODIFIED",
+        "Mode": "DELETED",
+    }
     assert results["Jobs"]["PropertyDifferences"] == [
-        {"PropertyPath": "/VisibilityTimeout", "ExpectedValue": 30, "ActualValue": 5,
-         "DifferenceType": "NOT_EQUAL"}]
+        {"PropertyPath": "/VisibilityTimeout", "ExpectedValue": 30, "ActualValue": 5, "DifferenceType": "NOT_EQUAL"}
+    ]
     assert [d["PropertyPath"] for d in results["Artifacts"]["PropertyDifferences"]] == ["/Tags"]
     assert report(list(results.values()))[-1] == "stack: DRIFTED"
 
 
 def test_drift_tag_order_does_not_matter_and_unknown_types_are_not_checked(cloud) -> None:
-    body = {"Resources": {
-        "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "drift-tags", "Tags": [
-            {"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]}},
-        "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "t"}},
-        "Flag": {"Type": "AWS::SSM::Parameter",
-                 "Properties": {"Name": "/f", "Type": "String", "Value": "on"}},
-    }}
+    body = {
+        "Resources": {
+            "Bucket": {
+                "Type": "AWS::S3::Bucket",
+                "Properties": {
+                    "BucketName": "drift-tags",
+                    "Tags": [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}],
+                },
+            },
+            "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "t"}},
+            "Flag": {"Type": "AWS::SSM::Parameter", "Properties": {"Name": "/f", "Type": "String", "Value": "on"}},
+        }
+    }
     cloud.cloudformation.create_stack(StackName="s", TemplateBody=json.dumps(body))
     reordered = [{"Key": "b", "Value": "2"}, {"Key": "a", "Value": "1"}]
     cloud.s3.put_bucket_tagging(Bucket="drift-tags", Tagging={"TagSet": reordered})
@@ -180,6 +202,7 @@ def test_drift_refuses_a_property_it_cannot_read(cloud) -> None:
 
 
 # What moto 5.2.5 does differently from CloudFormation (the page states these).
+
 
 def test_moto_has_no_drift_detection(cloud) -> None:
     create_stack(cloud.cloudformation, "app", "app.yaml")
@@ -213,13 +236,19 @@ def test_moto_differs_on_updates(cloud) -> None:
     changes = cf.describe_change_set(StackName="app", ChangeSetName="untyped")["Changes"]
     assert {c["ResourceChange"]["Action"] for c in changes} == {"Add"}
     # Modify changes carry no Replacement field, and VersioningConfiguration is not applied.
-    cf.create_change_set(StackName="app", ChangeSetName="v2", ChangeSetType="UPDATE",
-                         TemplateBody=template("app_v2.yaml"))
+    cf.create_change_set(
+        StackName="app", ChangeSetName="v2", ChangeSetType="UPDATE", TemplateBody=template("app_v2.yaml")
+    )
     changes = cf.describe_change_set(StackName="app", ChangeSetName="v2")["Changes"]
     modify = [c["ResourceChange"] for c in changes if c["ResourceChange"]["Action"] == "Modify"]
     assert modify and all("Replacement" not in c for c in modify)
-    versioned = {"Resources": {"B": {"Type": "AWS::S3::Bucket", "Properties": {
-        "BucketName": "versioned", "VersioningConfiguration": {"Status": "Enabled"}}}}}
+    versioned = {
+        "Resources": {
+            "B": {
+                "Type": "AWS::S3::Bucket",
+                "Properties": {"BucketName": "versioned", "VersioningConfiguration": {"Status": "Enabled"}},
+            }
+        }
+    }
     cf.create_stack(StackName="v", TemplateBody=json.dumps(versioned))
     assert "Status" not in cloud.s3.get_bucket_versioning(Bucket="versioned")
-

@@ -24,9 +24,11 @@ def pod(name: str, containers: list | None = None) -> dict:
 
 
 def node(name: str) -> dict:
-    return {"kind": "Node", "metadata": {"name": name},
-            "status": {"allocatable": {"cpu": "1", "memory": "1Gi"},
-                       "conditions": [{"type": "Ready", "status": "True"}]}}
+    return {
+        "kind": "Node",
+        "metadata": {"name": name},
+        "status": {"allocatable": {"cpu": "1", "memory": "1Gi"}, "conditions": [{"type": "Ready", "status": "True"}]},
+    }
 
 
 def reachable(root: object, depth: int = 6) -> list[object]:
@@ -75,19 +77,32 @@ def test_create_fills_in_metadata() -> None:
     created = APIServer().create(pod("web"))
     meta = created["metadata"]
     assert (meta["namespace"], meta["uid"], meta["resourceVersion"], meta["ownerReferences"]) == (
-        "default", "00000000-0000-0000-0000-000000000001", 1, [])
+        "default",
+        "00000000-0000-0000-0000-000000000001",
+        1,
+        [],
+    )
     assert created["status"] == {}
 
 
-@pytest.mark.parametrize(("obj", "message"), [
-    (pod("web", containers=[]), 'pods "web" is invalid: spec.containers: Required value'),
-    ({"kind": "Pod", "metadata": {"name": "web"}}, "spec.containers: Required value"),
-    ({"kind": "Deployment", "metadata": {"name": "d"}, "spec": {"replicas": -1}}, "spec.replicas: Invalid value: -1"),
-    ({"kind": "ReplicaSet", "metadata": {"name": "r"}, "spec": {"replicas": "3"}}, "must be greater than or equal to 0"),
-    ({"kind": "Deployment", "metadata": {"name": "d"}, "spec": {"replicas": 1}}, "spec.containers: Required value"),
-    ({"kind": "Secret", "metadata": {"name": "s"}}, "no kind 'Secret'"),
-    ({"kind": "Pod", "metadata": {}}, "metadata.name: Required value"),
-])
+@pytest.mark.parametrize(
+    ("obj", "message"),
+    [
+        (pod("web", containers=[]), 'pods "web" is invalid: spec.containers: Required value'),
+        ({"kind": "Pod", "metadata": {"name": "web"}}, "spec.containers: Required value"),
+        (
+            {"kind": "Deployment", "metadata": {"name": "d"}, "spec": {"replicas": -1}},
+            "spec.replicas: Invalid value: -1",
+        ),
+        (
+            {"kind": "ReplicaSet", "metadata": {"name": "r"}, "spec": {"replicas": "3"}},
+            "must be greater than or equal to 0",
+        ),
+        ({"kind": "Deployment", "metadata": {"name": "d"}, "spec": {"replicas": 1}}, "spec.containers: Required value"),
+        ({"kind": "Secret", "metadata": {"name": "s"}}, "no kind 'Secret'"),
+        ({"kind": "Pod", "metadata": {}}, "metadata.name: Required value"),
+    ],
+)
 def test_admission_rejects_bad_objects_and_stores_nothing(obj: dict, message: str) -> None:
     api = APIServer()
     with pytest.raises(Invalid, match=message.replace(".", r"\.")):
@@ -97,8 +112,13 @@ def test_admission_rejects_bad_objects_and_stores_nothing(obj: dict, message: st
 
 
 def test_admit_accepts_a_good_deployment() -> None:
-    admit({"kind": "Deployment", "metadata": {"name": "d"},
-           "spec": {"replicas": 0, "template": {"spec": {"containers": [{"name": "a", "image": "a"}]}}}})
+    admit(
+        {
+            "kind": "Deployment",
+            "metadata": {"name": "d"},
+            "spec": {"replicas": 0, "template": {"spec": {"containers": [{"name": "a", "image": "a"}]}}},
+        }
+    )
 
 
 def test_a_name_that_exists_is_refused() -> None:
@@ -129,10 +149,12 @@ def test_missing_objects_are_not_found() -> None:
 
 def test_resource_version_increases_with_every_write_of_any_kind() -> None:
     api = APIServer()
-    versions = [api.create(node("n1"))["metadata"]["resourceVersion"],
-                api.create(pod("a"))["metadata"]["resourceVersion"],
-                api.update(api.get("Pod", "a"), by="x")["metadata"]["resourceVersion"],
-                api.create(pod("b"))["metadata"]["resourceVersion"]]
+    versions = [
+        api.create(node("n1"))["metadata"]["resourceVersion"],
+        api.create(pod("a"))["metadata"]["resourceVersion"],
+        api.update(api.get("Pod", "a"), by="x")["metadata"]["resourceVersion"],
+        api.create(pod("b"))["metadata"]["resourceVersion"],
+    ]
     api.delete("Pod", "b")
     assert versions == [1, 2, 3, 4]
     assert api.latest_resource_version() == 5
@@ -160,7 +182,10 @@ def test_watch_from_a_version_sees_only_later_events_in_order() -> None:
     api.delete("Pod", "web")
     events = stream.poll()
     assert [(e.type, e.object["metadata"]["name"]) for e in events] == [
-        ("ADDED", "web"), ("MODIFIED", "web"), ("DELETED", "web")]
+        ("ADDED", "web"),
+        ("MODIFIED", "web"),
+        ("DELETED", "web"),
+    ]
     assert events[1].object["spec"]["nodeName"] == "n1"
     assert stream.poll() == []
     api.create(pod("later"))

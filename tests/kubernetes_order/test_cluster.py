@@ -12,15 +12,20 @@ pytestmark = pytest.mark.timeout(10)
 
 
 def first(events: list[Event], source: str, action: str, kind: str = "") -> int:
-    return next(e.step for e in events if e.source.startswith(source) and e.action.startswith(action)
-                and e.object.startswith(kind))
+    return next(
+        e.step
+        for e in events
+        if e.source.startswith(source) and e.action.startswith(action) and e.object.startswith(kind)
+    )
 
 
 def test_nodes_register_themselves() -> None:
     cluster = Cluster()
     assert [n["metadata"]["name"] for n in cluster.api.list("Node")] == ["node-1", "node-2"]
     assert [(e.source, e.action) for e in cluster.trace[::2]] == [
-        ("kubelet node-1", "create"), ("kubelet node-2", "create")]
+        ("kubelet node-1", "create"),
+        ("kubelet node-2", "create"),
+    ]
 
 
 def test_create_deployment_gives_one_replicaset_and_three_running_pods() -> None:
@@ -111,8 +116,14 @@ def test_a_pod_too_big_for_every_node_stays_pending_until_a_node_joins() -> None
     ((name, phase, node),) = cluster.pods()
     assert (phase, node) == ("Pending", "<none>")
     condition = cluster.api.get("Pod", name)["status"]["conditions"]
-    assert condition == [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
-                          "message": "0/2 nodes are available: 2 Insufficient cpu."}]
+    assert condition == [
+        {
+            "type": "PodScheduled",
+            "status": "False",
+            "reason": "Unschedulable",
+            "message": "0/2 nodes are available: 2 Insufficient cpu.",
+        }
+    ]
     assert not any(e.source.startswith("kubelet") for e in events)
     cluster.add_node(NodeSpec("node-3", cpu="2"))
     assert cluster.pods() == [(name, "Running", "node-3")]
@@ -169,8 +180,16 @@ def test_mermaid_lists_participants_then_messages() -> None:
     lines = text.splitlines()
     assert lines[0] == "sequenceDiagram"
     participants = [line.split(" as ", 1)[1] for line in lines if line.lstrip().startswith("participant")]
-    assert participants == ["kubectl", "kube-apiserver", "etcd", "deployment controller",
-                            "replicaset controller", "scheduler", "kubelet node-1", "runtime node-1"]
+    assert participants == [
+        "kubectl",
+        "kube-apiserver",
+        "etcd",
+        "deployment controller",
+        "replicaset controller",
+        "scheduler",
+        "kubelet node-1",
+        "runtime node-1",
+    ]
     assert "    kubectl->>kube_apiserver: create Deployment/nginx" in lines
     assert "    kube_apiserver-->>deployment_controller: watch ADDED Deployment/nginx" in lines
     assert len(lines) == 1 + len(participants) + len(events)

@@ -11,8 +11,10 @@ from snippets.kubernetes_order.kubelet import NodeSpec
 
 pytestmark = pytest.mark.timeout(30)
 
-steps = st.lists(st.one_of(st.tuples(st.just("scale"), st.integers(0, 8)),
-                           st.tuples(st.just("delete"), st.integers(0, 5))), max_size=6)
+steps = st.lists(
+    st.one_of(st.tuples(st.just("scale"), st.integers(0, 8)), st.tuples(st.just("delete"), st.integers(0, 5))),
+    max_size=6,
+)
 
 
 @settings(max_examples=40, deadline=None)

@@ -40,6 +40,7 @@ def header(kind: bytes, length: int) -> bytes:
 
 # encode_frame
 
+
 def test_encode_frame_prefixes_kind_and_length() -> None:
     assert encode_frame(b"hi") == b"D\x00\x00\x00\x02hi"
     assert encode_frame(b"oops", b"E") == b"E\x00\x00\x00\x04oops"
@@ -61,6 +62,7 @@ def test_encode_frame_rejects_unknown_kind() -> None:
 
 
 # recv_exactly and read_frame on real sockets
+
 
 @pytest.mark.timeout(10)
 def test_recv_exactly_joins_pieces(tcp_pair) -> None:
@@ -139,6 +141,7 @@ def test_read_frame_rejects_unknown_kind(tcp_pair) -> None:
 
 # decode_frames
 
+
 def test_decode_frames_splits_a_buffer() -> None:
     data = encode_frame(b"a") + encode_frame(b"") + encode_frame(b"bad", b"E")
     assert decode_frames(data) == [(b"D", b"a"), (b"D", b""), (b"E", b"bad")]
@@ -169,8 +172,7 @@ frame_like = st.builds(
 
 
 @FUZZ
-@given(st.one_of(st.binary(max_size=300),
-                 st.lists(frame_like, max_size=4).map(b"".join)))
+@given(st.one_of(st.binary(max_size=300), st.lists(frame_like, max_size=4).map(b"".join)))
 def test_decode_frames_raises_only_frame_error(data: bytes) -> None:
     try:
         frames = decode_frames(data, max_payload=1000)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from snippets.tcp_ip.headers import (
@@ -24,16 +24,16 @@ SRC, DST = "192.0.2.1", "192.0.2.2"  # RFC 5737 documentation addresses
 
 
 def packet(payload: bytes = b"hello", flags: set[str] | None = None) -> bytes:
-    segment = build_tcp(SRC, DST, 49152, 80, 1000, 2000, flags or {"PSH", "ACK"},
-                        window=512, payload=payload)
+    segment = build_tcp(SRC, DST, 49152, 80, 1000, 2000, flags or {"PSH", "ACK"}, window=512, payload=payload)
     return build_ipv4(SRC, DST, len(segment)) + segment
 
 
 def flip(data: bytes, index: int) -> bytes:
-    return data[:index] + bytes([data[index] ^ 0x01]) + data[index + 1:]
+    return data[:index] + bytes([data[index] ^ 0x01]) + data[index + 1 :]
 
 
 # internet_checksum
+
 
 def test_rfc1071_example() -> None:
     data = bytes.fromhex("0001f203f4f5f6f7")  # RFC 1071 section 3
@@ -56,6 +56,7 @@ def test_checksum_of_nothing() -> None:
 
 # build and parse
 
+
 def test_build_ipv4_fields() -> None:
     header = build_ipv4(SRC, DST, payload_len=20)
     assert len(header) == 20
@@ -68,17 +69,28 @@ def test_build_ipv4_fields() -> None:
 def test_round_trip_with_flags_and_payload() -> None:
     data = packet(b"hello", {"SYN", "ACK"})
     assert parse_ipv4(data) == IPv4Header(
-        version=4, ihl=5, total_length=45, ttl=64, protocol=6,
-        src=SRC, dst=DST, checksum_ok=True,
+        version=4,
+        ihl=5,
+        total_length=45,
+        ttl=64,
+        protocol=6,
+        src=SRC,
+        dst=DST,
+        checksum_ok=True,
     )
     assert parse_tcp(data[20:], SRC, DST) == TCPHeader(
-        sport=49152, dport=80, seq=1000, ack=2000, flags=("ACK", "SYN"),
-        window=512, checksum_ok=True, payload=b"hello",
+        sport=49152,
+        dport=80,
+        seq=1000,
+        ack=2000,
+        flags=("ACK", "SYN"),
+        window=512,
+        checksum_ok=True,
+        payload=b"hello",
     )
 
 
-@pytest.mark.parametrize("flags", [set(), {"FIN"}, {"RST"}, {"FIN", "SYN", "RST", "PSH",
-                                                         "ACK", "URG", "ECE", "CWR"}])
+@pytest.mark.parametrize("flags", [set(), {"FIN"}, {"RST"}, {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"}])
 def test_every_flag_round_trips(flags: set[str]) -> None:
     segment = build_tcp(SRC, DST, 1, 2, 3, 4, flags)
     assert parse_tcp(segment, SRC, DST).flags == tuple(sorted(flags))
@@ -100,6 +112,7 @@ def test_tcp_checksum_covers_the_pseudo_header() -> None:
 
 
 # corruption
+
 
 def test_flipped_ip_header_byte_is_an_ip_checksum_error() -> None:
     with pytest.raises(HeaderError, match="IPv4 header checksum mismatch"):
@@ -157,25 +170,21 @@ def test_trailing_bytes_after_total_length_are_ignored() -> None:
 
 # hexdump
 
+
 def test_hexdump_lines() -> None:
-    assert hexdump(bytes(range(20))) == (
-        "0000  00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f\n"
-        "0010  10 11 12 13"
-    )
+    assert hexdump(bytes(range(20))) == ("0000  00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f\n0010  10 11 12 13")
     assert hexdump(b"") == ""
 
 
 def test_hexdump_of_a_packet_is_deterministic() -> None:
-    assert hexdump(packet()).splitlines()[0] == (
-        "0000  45 00 00 2d 12 34 40 00 40 06 a4 93 c0 00 02 01"
-    )
+    assert hexdump(packet()).splitlines()[0] == ("0000  45 00 00 2d 12 34 40 00 40 06 a4 93 c0 00 02 01")
 
 
 # fuzzing: arbitrary bytes raise HeaderError or parse, nothing else
 
+
 @FUZZ
-@given(st.one_of(st.binary(max_size=80),
-                 st.binary(max_size=40).map(lambda tail: packet()[:25] + tail)))
+@given(st.one_of(st.binary(max_size=80), st.binary(max_size=40).map(lambda tail: packet()[:25] + tail)))
 def test_parse_ipv4_raises_only_header_error(data: bytes) -> None:
     try:
         header = parse_ipv4(data)
@@ -185,8 +194,7 @@ def test_parse_ipv4_raises_only_header_error(data: bytes) -> None:
 
 
 @FUZZ
-@given(st.one_of(st.binary(max_size=80),
-                 st.binary(max_size=40).map(lambda tail: packet()[20:32] + tail)))
+@given(st.one_of(st.binary(max_size=80), st.binary(max_size=40).map(lambda tail: packet()[20:32] + tail)))
 def test_parse_tcp_raises_only_header_error(data: bytes) -> None:
     try:
         header = parse_tcp(data, SRC, DST)

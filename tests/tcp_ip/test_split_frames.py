@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import struct
+from itertools import pairwise
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from snippets.tcp_ip.framing import MAX_PAYLOAD, FrameError, encode_frame, split_frames
@@ -13,9 +14,7 @@ from tests.fuzzing import fuzz
 
 FUZZ = fuzz(500)
 
-frames = st.lists(
-    st.tuples(st.sampled_from([b"D", b"E"]), st.binary(max_size=300)), max_size=8
-)
+frames = st.lists(st.tuples(st.sampled_from([b"D", b"E"]), st.binary(max_size=300)), max_size=8)
 
 
 def stream_of(items: list[tuple[bytes, bytes]]) -> bytes:
@@ -24,7 +23,7 @@ def stream_of(items: list[tuple[bytes, bytes]]) -> bytes:
 
 def chunked(data: bytes, cuts: list[int]) -> list[bytes]:
     points = sorted({0, len(data), *(c % (len(data) + 1) for c in cuts)})
-    return [data[a:b] for a, b in zip(points, points[1:])]
+    return [data[a:b] for a, b in pairwise(points)]
 
 
 def test_complete_frames_are_removed_and_a_partial_one_stays() -> None:
@@ -94,8 +93,11 @@ def test_any_chunking_of_a_valid_stream_gives_the_same_frames(
 
 
 @FUZZ
-@given(items=frames, bad=st.integers(min_value=17, max_value=2**32 - 1),
-       cuts=st.lists(st.integers(min_value=0), max_size=30))
+@given(
+    items=frames,
+    bad=st.integers(min_value=17, max_value=2**32 - 1),
+    cuts=st.lists(st.integers(min_value=0), max_size=30),
+)
 def test_any_chunking_then_a_bad_header_gives_the_frames_then_an_error(
     items: list[tuple[bytes, bytes]], bad: int, cuts: list[int]
 ) -> None:

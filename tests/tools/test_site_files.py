@@ -8,8 +8,15 @@ import pytest
 
 from hooks.site_files import lunr_files_needed, prune
 
-MATERIAL_LUNR = ["min/lunr.ko.min.js", "min/lunr.ja.min.js", "min/lunr.th.min.js", "min/lunr.multi.min.js",
-                 "min/lunr.stemmer.support.min.js", "tinyseg.js", "wordcut.js"]
+MATERIAL_LUNR = [
+    "min/lunr.ko.min.js",
+    "min/lunr.ja.min.js",
+    "min/lunr.th.min.js",
+    "min/lunr.multi.min.js",
+    "min/lunr.stemmer.support.min.js",
+    "tinyseg.js",
+    "wordcut.js",
+]
 
 
 def tree(root: Path) -> Path:
@@ -22,12 +29,18 @@ def tree(root: Path) -> Path:
     return root
 
 
-@pytest.mark.parametrize(("langs", "kept"), [
-    (["en"], set()),
-    (["ko", "en"], {"min/lunr.stemmer.support.min.js", "min/lunr.ko.min.js", "min/lunr.multi.min.js"}),
-    (["ja"], {"min/lunr.stemmer.support.min.js", "min/lunr.ja.min.js", "tinyseg.js"}),
-    (["th", "en"], {"min/lunr.stemmer.support.min.js", "min/lunr.th.min.js", "wordcut.js", "min/lunr.multi.min.js"}),
-])
+@pytest.mark.parametrize(
+    ("langs", "kept"),
+    [
+        (["en"], set()),
+        (["ko", "en"], {"min/lunr.stemmer.support.min.js", "min/lunr.ko.min.js", "min/lunr.multi.min.js"}),
+        (["ja"], {"min/lunr.stemmer.support.min.js", "min/lunr.ja.min.js", "tinyseg.js"}),
+        (
+            ["th", "en"],
+            {"min/lunr.stemmer.support.min.js", "min/lunr.th.min.js", "wordcut.js", "min/lunr.multi.min.js"},
+        ),
+    ],
+)
 def test_each_language_keeps_what_the_search_worker_imports(tmp_path: Path, langs: list[str], kept: set[str]) -> None:
     assert lunr_files_needed(langs) == kept
     root = tree(tmp_path)

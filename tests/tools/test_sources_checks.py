@@ -41,19 +41,25 @@ def test_a_section_on_a_page_passes(tmp_path: Path) -> None:
 def test_a_section_on_no_page_is_named(tmp_path: Path) -> None:
     root = project(tmp_path, "", SECTION)
     assert snippet_problems(root, frozenset(), 0) == [
-        "snippets/tcp_ip/echo.py:1: section 'handle' is on no page: include it where the page explains it, or remove the marker"]
+        "snippets/tcp_ip/echo.py:1: section 'handle' is on no page: include it where the page explains it, or remove the marker"
+    ]
 
 
 def test_an_include_of_a_missing_section_is_named(tmp_path: Path) -> None:
     root = project(tmp_path, '--8<-- "snippets/tcp_ip/echo.py:serve"', SECTION)
     problems = snippet_problems(root, frozenset({"snippets/tcp_ip/echo.py:handle"}), 1)
-    assert problems == ["docs/en/tcp-ip.md:4: includes snippets/tcp_ip/echo.py:serve, but snippets/tcp_ip/echo.py has no section 'serve'"]
+    assert problems == [
+        "docs/en/tcp-ip.md:4: includes snippets/tcp_ip/echo.py:serve, but snippets/tcp_ip/echo.py has no section 'serve'"
+    ]
 
 
-@pytest.mark.parametrize("code, expected", [
-    ("# --8<-- [start:a]\n", "snippets/tcp_ip/echo.py:1: section 'a' starts but never ends"),
-    ("# --8<-- [end:a]\n", "snippets/tcp_ip/echo.py:1: section 'a' ends but never started"),
-])
+@pytest.mark.parametrize(
+    "code, expected",
+    [
+        ("# --8<-- [start:a]\n", "snippets/tcp_ip/echo.py:1: section 'a' starts but never ends"),
+        ("# --8<-- [end:a]\n", "snippets/tcp_ip/echo.py:1: section 'a' ends but never started"),
+    ],
+)
 def test_unbalanced_markers_are_named(tmp_path: Path, code: str, expected: str) -> None:
     assert expected in snippet_problems(project(tmp_path, "", code), frozenset({"snippets/tcp_ip/echo.py:a"}), 1)
 
@@ -62,10 +68,12 @@ def test_the_known_gaps_can_only_shrink(tmp_path: Path) -> None:
     root = project(tmp_path, '--8<-- "snippets/tcp_ip/echo.py:handle"', SECTION)
     known = frozenset({"snippets/tcp_ip/echo.py:handle"})
     assert snippet_problems(root, known, 1) == [
-        "tools/checks/snippets.py: KNOWN_UNUSED lists snippets/tcp_ip/echo.py:handle, which is now on a page: remove it from the list"]
+        "tools/checks/snippets.py: KNOWN_UNUSED lists snippets/tcp_ip/echo.py:handle, which is now on a page: remove it from the list"
+    ]
     root = project(tmp_path / "again", "", SECTION)
     assert snippet_problems(root, known, 0) == [
-        "tools/checks/snippets.py: KNOWN_UNUSED has 1 entries, more than its ceiling 0: show the new sections on a page instead"]
+        "tools/checks/snippets.py: KNOWN_UNUSED has 1 entries, more than its ceiling 0: show the new sections on a page instead"
+    ]
 
 
 def test_names_that_belong_to_no_topic_are_named(tmp_path: Path) -> None:
@@ -79,27 +87,42 @@ def test_names_that_belong_to_no_topic_are_named(tmp_path: Path) -> None:
     (root / "tests" / "containers").mkdir()
     problems = name_problems(root)
     assert [p.split(":")[0] for p in problems] == [
-        "snippets/control_plane/", "snippets/event_driven/", "notebooks/event_loop.ipynb", "tests/containers/"], problems
+        "snippets/control_plane/",
+        "snippets/event_driven/",
+        "notebooks/event_loop.ipynb",
+        "tests/containers/",
+    ], problems
     assert "no tests/event_driven/" in problems[1]
 
 
 def convert(root: Path, text: str, lang: str = "ko") -> str:
-    md = markdown.Markdown(extensions=["extensions.topics"],
-                           extension_configs={"extensions.topics": {"base_path": str(root), "docs_dir": str(root / "docs" / lang)}})
+    md = markdown.Markdown(
+        extensions=["extensions.topics"],
+        extension_configs={"extensions.topics": {"base_path": str(root), "docs_dir": str(root / "docs" / lang)}},
+    )
     return md.convert(text)
 
 
 def test_the_topic_list_is_nav_in_the_page_language(tmp_path: Path) -> None:
     root = project(tmp_path)
     html = convert(root, "{{ topics() }}", "en")
-    assert html == '<ul>\n<li><a href="tcp-ip.md">TCP/IP en</a></li>\n<li><a href="event-driven.md">Events en</a></li>\n</ul>'
+    assert (
+        html
+        == '<ul>\n<li><a href="tcp-ip.md">TCP/IP en</a></li>\n<li><a href="event-driven.md">Events en</a></li>\n</ul>'
+    )
 
 
-@pytest.mark.parametrize("change, expected", [
-    (lambda root: (root / "docs" / "ko" / "event-driven.md").unlink(), "mkdocs.yml lists event-driven.md, which is not in"),
-    (lambda root: (root / "docs" / "ko" / "event-driven.md").write_text("no heading\n"), "no first heading"),
-    (lambda root: (root / "mkdocs.yml").write_text("site_name: x\n"), "mkdocs.yml has no nav"),
-])
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        (
+            lambda root: (root / "docs" / "ko" / "event-driven.md").unlink(),
+            "mkdocs.yml lists event-driven.md, which is not in",
+        ),
+        (lambda root: (root / "docs" / "ko" / "event-driven.md").write_text("no heading\n"), "no first heading"),
+        (lambda root: (root / "mkdocs.yml").write_text("site_name: x\n"), "mkdocs.yml has no nav"),
+    ],
+)
 def test_a_topic_list_that_cannot_be_made_fails(tmp_path: Path, change, expected: str) -> None:
     root = project(tmp_path)
     change(root)

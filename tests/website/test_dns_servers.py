@@ -60,11 +60,14 @@ def test_authoritative_server_answers(hierarchy: DNSHierarchy) -> None:
     assert reply.answers == (Record("www.example.test.", "A", "IN", 300, "127.0.0.1"),)
 
 
-@pytest.mark.parametrize(("name", "qtype", "rcode", "soa"), [
-    ("nope.example.test", "A", "NXDOMAIN", True),
-    ("www.example.test", "AAAA", "NOERROR", True),  # the name exists, the type does not
-    ("www.example.com", "A", "REFUSED", False),  # not our zone: no answer, no referral
-])
+@pytest.mark.parametrize(
+    ("name", "qtype", "rcode", "soa"),
+    [
+        ("nope.example.test", "A", "NXDOMAIN", True),
+        ("www.example.test", "AAAA", "NOERROR", True),  # the name exists, the type does not
+        ("www.example.com", "A", "REFUSED", False),  # not our zone: no answer, no referral
+    ],
+)
 def test_authoritative_server_says_no(hierarchy: DNSHierarchy, name: str, qtype: str, rcode: str, soa: bool) -> None:
     reply = ask(hierarchy.nameservers["ns1.example.test."], name, qtype)
     assert (reply.rcode, reply.answers) == (rcode, ())
@@ -79,10 +82,12 @@ def test_dnspython_reads_the_same_reply_as_we_do(hierarchy: DNSHierarchy) -> Non
     data = ask_raw(hierarchy.nameservers["ns1.test."], "www.example.test")
     ours = parse_message(data)
     theirs = dns.message.from_wire(data)
-    assert [(rrset.name.to_text(), rrset.ttl, [r.to_text() for r in rrset]) for rrset in theirs.authority] == \
-        [(r.name, r.ttl, [r.data]) for r in ours.authority]
-    assert [(rrset.name.to_text(), rrset.ttl, [r.to_text() for r in rrset]) for rrset in theirs.additional] == \
-        [(r.name, r.ttl, [r.data]) for r in ours.additional]
+    assert [(rrset.name.to_text(), rrset.ttl, [r.to_text() for r in rrset]) for rrset in theirs.authority] == [
+        (r.name, r.ttl, [r.data]) for r in ours.authority
+    ]
+    assert [(rrset.name.to_text(), rrset.ttl, [r.to_text() for r in rrset]) for rrset in theirs.additional] == [
+        (r.name, r.ttl, [r.data]) for r in ours.additional
+    ]
 
 
 def test_dnspython_as_client_gets_the_answer(hierarchy: DNSHierarchy) -> None:
@@ -97,8 +102,7 @@ def test_servers_record_what_they_were_asked() -> None:
     with DNSHierarchy() as hierarchy:
         ask(hierarchy.root, "www.example.test")
         ask(hierarchy.servers["example.test."].address, "example.test", "NS")
-        assert hierarchy.queries() == {
-            ".": ["www.example.test. A"], "test.": [], "example.test.": ["example.test. NS"]}
+        assert hierarchy.queries() == {".": ["www.example.test. A"], "test.": [], "example.test.": ["example.test. NS"]}
 
 
 def test_a_garbage_packet_does_not_stop_a_server() -> None:

@@ -39,11 +39,15 @@ def dnslib_reply(name: str = "www.example.test", zone: str = "") -> bytes:
 
 
 RICH = dnslib_reply()
-CNAME = dnslib_reply("alias.example.test", "alias.example.test. 60 CNAME www.example.test.\nwww.example.test. 300 A 127.0.0.1\n"
-                     "example.test. 300 MX 10 mail.example.test.\nwww.example.test. 300 AAAA ::1")
+CNAME = dnslib_reply(
+    "alias.example.test",
+    "alias.example.test. 60 CNAME www.example.test.\nwww.example.test. 300 A 127.0.0.1\n"
+    "example.test. 300 MX 10 mail.example.test.\nwww.example.test. 300 AAAA ::1",
+)
 
 
 # encode_name and build_query
+
 
 def test_encode_name_writes_length_prefixed_labels() -> None:
     assert encode_name("www.example.test") == b"\x03www\x07example\x04test\x00"
@@ -89,17 +93,32 @@ def test_dnslib_reads_our_query(qtype: str) -> None:
 
 def test_our_query_parses_back() -> None:
     message = parse_message(build_query("WWW.Example.test", ident=9, recursion_desired=False))
-    assert message == Message(9, False, "QUERY", False, False, False, False, "NOERROR",
-                              (Question("WWW.Example.test.", "A", "IN"),), (), (), ())
+    assert message == Message(
+        9,
+        False,
+        "QUERY",
+        False,
+        False,
+        False,
+        False,
+        "NOERROR",
+        (Question("WWW.Example.test.", "A", "IN"),),
+        (),
+        (),
+        (),
+    )
 
 
 # parse_message against dnslib's and dnspython's view of the same bytes
 
+
 def test_parse_decodes_a_compressed_response() -> None:
     message = parse_message(RICH)
     assert (message.qr, message.aa, message.rd, message.ra, message.rcode) == (True, True, True, True, "NOERROR")
-    assert message.answers == (Record("www.example.test.", "A", "IN", 300, "127.0.0.1"),
-                               Record("www.example.test.", "A", "IN", 300, "127.0.0.2"))
+    assert message.answers == (
+        Record("www.example.test.", "A", "IN", 300, "127.0.0.1"),
+        Record("www.example.test.", "A", "IN", 300, "127.0.0.2"),
+    )
     assert [r.data for r in message.authority] == ["ns1.example.test.", "ns2.example.test."]
     assert RICH.count(b"example") == 1  # dnslib compressed every later name
 
@@ -109,8 +128,10 @@ def _dnspython_view(data: bytes) -> list[tuple[str, str, int, str]]:
     rows = []
     for section in (parsed.answer, parsed.authority, parsed.additional):
         for rrset in section:
-            rows += [(rrset.name.to_text(), dns.rdatatype.to_text(rrset.rdtype), rrset.ttl, rdata.to_text())
-                     for rdata in rrset]
+            rows += [
+                (rrset.name.to_text(), dns.rdatatype.to_text(rrset.rdtype), rrset.ttl, rdata.to_text())
+                for rdata in rrset
+            ]
     return rows
 
 
@@ -120,8 +141,11 @@ def test_parse_agrees_with_dnspython(data: bytes) -> None:
     theirs = dns.message.from_wire(data)
     assert ours.id == theirs.id
     assert ours.rcode == dns.rcode.to_text(theirs.rcode())
-    readable = [(r.name, r.type, r.ttl, r.data) for r in ours.answers + ours.authority + ours.additional
-                if r.type in ("A", "NS", "CNAME")]
+    readable = [
+        (r.name, r.type, r.ttl, r.data)
+        for r in ours.answers + ours.authority + ours.additional
+        if r.type in ("A", "NS", "CNAME")
+    ]
     assert readable == [row for row in _dnspython_view(data) if row[1] in ("A", "NS", "CNAME")]
 
 
@@ -134,6 +158,7 @@ def test_unknown_types_are_kept_as_hex() -> None:
 
 # hostile inputs
 
+
 @pytest.mark.parametrize("data", [RICH, CNAME, build_query("www.example.test")], ids=["rich", "cname", "query"])
 def test_every_truncation_is_a_dns_error(data: bytes) -> None:
     for end in range(len(data)):
@@ -144,23 +169,26 @@ def test_every_truncation_is_a_dns_error(data: bytes) -> None:
 QUESTION_TAIL = b"\x00\x01\x00\x01"
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (header(qd=1) + b"\xc0\x0c" + QUESTION_TAIL, "does not point backwards"),  # to itself
-    (header(qd=1) + b"\xc0\x20" + QUESTION_TAIL + bytes(20), "does not point backwards"),  # forward
-    (header(qd=1) + b"\x01a\xc0\x0c" + QUESTION_TAIL, "does not point backwards"),  # back into itself
-    (header(qd=1) + b"\x40" + b"a" * 64 + b"\x00" + QUESTION_TAIL, "unknown label type 0x40"),  # label of 64
-    (header(qd=1) + b"\x80\x00" + QUESTION_TAIL, "unknown label type 0x80"),
-    (header(qd=1) + (b"\x3f" + b"a" * 63) * 4 + b"\x00" + QUESTION_TAIL, "longer than 255"),
-    (header(qd=3) + encode_name("a.test") + QUESTION_TAIL, "counts promise more"),
-    (header(an=0xFFFF) + bytes(30), "counts promise more"),
-    (header(an=1) + b"\x00" + struct.pack("!HHIH", 1, 1, 60, 5) + b"ab", "record data runs past"),
-    (header(an=1) + encode_name("a.test") + struct.pack("!HHI", 1, 1, 60) + bytes(1), "record header runs past"),
-    (header(qd=1) + encode_name("a.test") + QUESTION_TAIL + b"junk", "4 bytes after the last record"),
-    (header(an=1) + b"\x00" + struct.pack("!HHIH", 1, 1, 60, 3) + b"\x7f\x00\x01", "A record with 3 bytes"),
-    (header(an=1) + b"\x00" + struct.pack("!HHIH", 2, 1, 60, 3) + b"\x01a\x00" + b"\x00", "after the last record"),
-    (header(an=1) + b"\x00" + struct.pack("!HHIH", 2, 1, 60, 4) + b"\x01a\x00\x00", "does not fill"),
-    (b"\x00" * 11, "shorter than the header"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (header(qd=1) + b"\xc0\x0c" + QUESTION_TAIL, "does not point backwards"),  # to itself
+        (header(qd=1) + b"\xc0\x20" + QUESTION_TAIL + bytes(20), "does not point backwards"),  # forward
+        (header(qd=1) + b"\x01a\xc0\x0c" + QUESTION_TAIL, "does not point backwards"),  # back into itself
+        (header(qd=1) + b"\x40" + b"a" * 64 + b"\x00" + QUESTION_TAIL, "unknown label type 0x40"),  # label of 64
+        (header(qd=1) + b"\x80\x00" + QUESTION_TAIL, "unknown label type 0x80"),
+        (header(qd=1) + (b"\x3f" + b"a" * 63) * 4 + b"\x00" + QUESTION_TAIL, "longer than 255"),
+        (header(qd=3) + encode_name("a.test") + QUESTION_TAIL, "counts promise more"),
+        (header(an=0xFFFF) + bytes(30), "counts promise more"),
+        (header(an=1) + b"\x00" + struct.pack("!HHIH", 1, 1, 60, 5) + b"ab", "record data runs past"),
+        (header(an=1) + encode_name("a.test") + struct.pack("!HHI", 1, 1, 60) + bytes(1), "record header runs past"),
+        (header(qd=1) + encode_name("a.test") + QUESTION_TAIL + b"junk", "4 bytes after the last record"),
+        (header(an=1) + b"\x00" + struct.pack("!HHIH", 1, 1, 60, 3) + b"\x7f\x00\x01", "A record with 3 bytes"),
+        (header(an=1) + b"\x00" + struct.pack("!HHIH", 2, 1, 60, 3) + b"\x01a\x00" + b"\x00", "after the last record"),
+        (header(an=1) + b"\x00" + struct.pack("!HHIH", 2, 1, 60, 4) + b"\x01a\x00\x00", "does not fill"),
+        (b"\x00" * 11, "shorter than the header"),
+    ],
+)
 def test_hostile_messages_raise_dns_error(data: bytes, message: str) -> None:
     with pytest.raises(DNSError, match=message):
         parse_message(data)

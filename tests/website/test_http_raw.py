@@ -7,7 +7,7 @@ import socket
 import threading
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from snippets.website.http_raw import MAX_BODY, HTTPError, Response, build_request, fetch, parse_response
@@ -26,22 +26,28 @@ OK_HEAD = b"HTTP/1.1 200 OK\r\n"
 
 # build_request
 
+
 def test_build_request_bytes() -> None:
     assert build_request("GET", "www.example.test", "/") == (
-        b"GET / HTTP/1.1\r\nHost: www.example.test\r\nConnection: close\r\n\r\n")
+        b"GET / HTTP/1.1\r\nHost: www.example.test\r\nConnection: close\r\n\r\n"
+    )
     assert build_request("HEAD", "a.test", "/x?y=1", (("Accept", "text/html"),)) == (
-        b"HEAD /x?y=1 HTTP/1.1\r\nHost: a.test\r\nAccept: text/html\r\nConnection: close\r\n\r\n")
+        b"HEAD /x?y=1 HTTP/1.1\r\nHost: a.test\r\nAccept: text/html\r\nConnection: close\r\n\r\n"
+    )
 
 
-@pytest.mark.parametrize(("method", "host", "path", "headers"), [
-    ("GE T", "a.test", "/", ()),
-    ("GET", "", "/", ()),
-    ("GET", "a.test", "no-slash", ()),
-    ("GET", "a.test", "/", (("X-Evil", "1\r\nInjected: yes"),)),  # header injection
-    ("GET", "a.test", "/", (("Bad Name", "1"),)),
-    ("GET", "a.test", "/", (("host", "b.test"),)),  # a second Host
-    ("GET", "a.test", "/", (("Connection", "keep-alive"),)),
-])
+@pytest.mark.parametrize(
+    ("method", "host", "path", "headers"),
+    [
+        ("GE T", "a.test", "/", ()),
+        ("GET", "", "/", ()),
+        ("GET", "a.test", "no-slash", ()),
+        ("GET", "a.test", "/", (("X-Evil", "1\r\nInjected: yes"),)),  # header injection
+        ("GET", "a.test", "/", (("Bad Name", "1"),)),
+        ("GET", "a.test", "/", (("host", "b.test"),)),  # a second Host
+        ("GET", "a.test", "/", (("Connection", "keep-alive"),)),
+    ],
+)
 def test_build_request_rejects_bad_parts(method: str, host: str, path: str, headers: tuple) -> None:
     with pytest.raises(HTTPError):
         build_request(method, host, path, headers)
@@ -49,17 +55,21 @@ def test_build_request_rejects_bad_parts(method: str, host: str, path: str, head
 
 # parse_response
 
+
 def test_content_length_body() -> None:
     response = parse(OK_HEAD + b"Content-Type: text/plain\r\nContent-Length: 5\r\nX-Two:  a b \r\n\r\nhello")
-    assert response == Response(200, "OK", (("content-type", "text/plain"), ("content-length", "5"),
-                                            ("x-two", "a b")), b"hello")
+    assert response == Response(
+        200, "OK", (("content-type", "text/plain"), ("content-length", "5"), ("x-two", "a b")), b"hello"
+    )
     assert response.header("Content-Type") == "text/plain"
     assert response.header("missing") is None
 
 
 def test_chunked_body_with_extensions_and_trailers() -> None:
-    data = (OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n"
-            b"5;name=value\r\nhello\r\n1 ; ext\r\n \r\nA\r\n0123456789\r\n0\r\nChecksum: abc\r\n\r\n")
+    data = (
+        OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n"
+        b"5;name=value\r\nhello\r\n1 ; ext\r\n \r\nA\r\n0123456789\r\n0\r\nChecksum: abc\r\n\r\n"
+    )
     response = parse(data)
     assert response.body == b"hello 0123456789"
     assert response.trailers == (("checksum", "abc"),)
@@ -76,39 +86,42 @@ def test_body_until_close_and_bodyless_statuses() -> None:
     assert parse(b"HTTP/1.0 200\r\nContent-Length: 0\r\n\r\n").reason == ""  # reason is optional
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b"", "closed in the middle of a line"),
-    (b"HTTP/1.1 200 OK\n\r\n", "bare LF"),
-    (b"HTTP/2 200 OK\r\n\r\n", "malformed status line"),
-    (b"HTTP/1.1 20 OK\r\n\r\n", "malformed status line"),
-    (b"HTTP/1.1 600 Nope\r\n\r\n", "malformed status line"),
-    (b"ICY 200 OK\r\n\r\n", "malformed status line"),
-    (b"HTTP/1.1  200 OK\r\n\r\n", "malformed status line"),
-    (b"HTTP/1.1 200 OK\r\nNo-Colon\r\n\r\n", "malformed header line"),
-    (b"HTTP/1.1 200 OK\r\nName : value\r\n\r\n", "malformed header line"),
-    (b"HTTP/1.1 200 OK\r\nA: 1\r\n folded\r\n\r\n", "malformed header line"),
-    (b"HTTP/1.1 200 OK\r\nA: 1\r\n", "closed in the middle of a line"),
-    (b"HTTP/1.1 200 OK\r\n" + b"A: 1\r\n" * 101 + b"\r\n", "more than 100 header lines"),
-    (b"HTTP/1.1 200 OK\r\nA: " + b"x" * 9000 + b"\r\n\r\n", "line longer than 8192"),
-    (OK_HEAD + b"Content-Length: 10\r\n\r\nshort", "connection closed after 5 of 10 body bytes"),
-    (OK_HEAD + b"Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!", "conflicting Content-Length"),
-    (OK_HEAD + b"Content-Length: 5, 6\r\n\r\nhello!", "conflicting Content-Length"),
-    (OK_HEAD + b"Content-Length: -1\r\n\r\n", "bad Content-Length"),
-    (OK_HEAD + b"Content-Length: 0x10\r\n\r\n", "bad Content-Length"),
-    (OK_HEAD + b"Content-Length: \r\n\r\n", "bad Content-Length"),
-    (OK_HEAD + b"Content-Length: " + str(MAX_BODY + 1).encode() + b"\r\n\r\n", "bad Content-Length"),
-    (OK_HEAD + b"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n", "both Transfer-Encoding"),
-    (OK_HEAD + b"Transfer-Encoding: gzip, chunked\r\n\r\n", "unsupported Transfer-Encoding"),
-    (OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n", "bad chunk size line"),
-    (OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n-5\r\nhello\r\n0\r\n\r\n", "bad chunk size line"),
-    (OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n\r\n", "bad chunk size line"),
-    (OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n5", "closed in the middle of a line"),
-    (OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n5\r\nhelloXY0\r\n\r\n", "not followed by CRLF"),
-    (OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n5\r\nhel", "connection closed after 3 of 5"),
-    (OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n", "closed in the middle of a line"),
-    (OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n0\r\n", "closed in the middle of a line"),  # no end of trailers
-    (OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n100001\r\n", "body larger than"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "closed in the middle of a line"),
+        (b"HTTP/1.1 200 OK\n\r\n", "bare LF"),
+        (b"HTTP/2 200 OK\r\n\r\n", "malformed status line"),
+        (b"HTTP/1.1 20 OK\r\n\r\n", "malformed status line"),
+        (b"HTTP/1.1 600 Nope\r\n\r\n", "malformed status line"),
+        (b"ICY 200 OK\r\n\r\n", "malformed status line"),
+        (b"HTTP/1.1  200 OK\r\n\r\n", "malformed status line"),
+        (b"HTTP/1.1 200 OK\r\nNo-Colon\r\n\r\n", "malformed header line"),
+        (b"HTTP/1.1 200 OK\r\nName : value\r\n\r\n", "malformed header line"),
+        (b"HTTP/1.1 200 OK\r\nA: 1\r\n folded\r\n\r\n", "malformed header line"),
+        (b"HTTP/1.1 200 OK\r\nA: 1\r\n", "closed in the middle of a line"),
+        (b"HTTP/1.1 200 OK\r\n" + b"A: 1\r\n" * 101 + b"\r\n", "more than 100 header lines"),
+        (b"HTTP/1.1 200 OK\r\nA: " + b"x" * 9000 + b"\r\n\r\n", "line longer than 8192"),
+        (OK_HEAD + b"Content-Length: 10\r\n\r\nshort", "connection closed after 5 of 10 body bytes"),
+        (OK_HEAD + b"Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!", "conflicting Content-Length"),
+        (OK_HEAD + b"Content-Length: 5, 6\r\n\r\nhello!", "conflicting Content-Length"),
+        (OK_HEAD + b"Content-Length: -1\r\n\r\n", "bad Content-Length"),
+        (OK_HEAD + b"Content-Length: 0x10\r\n\r\n", "bad Content-Length"),
+        (OK_HEAD + b"Content-Length: \r\n\r\n", "bad Content-Length"),
+        (OK_HEAD + b"Content-Length: " + str(MAX_BODY + 1).encode() + b"\r\n\r\n", "bad Content-Length"),
+        (OK_HEAD + b"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n", "both Transfer-Encoding"),
+        (OK_HEAD + b"Transfer-Encoding: gzip, chunked\r\n\r\n", "unsupported Transfer-Encoding"),
+        (OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n", "bad chunk size line"),
+        (OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n-5\r\nhello\r\n0\r\n\r\n", "bad chunk size line"),
+        (OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n\r\n", "bad chunk size line"),
+        (OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n5", "closed in the middle of a line"),
+        (OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n5\r\nhelloXY0\r\n\r\n", "not followed by CRLF"),
+        (OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n5\r\nhel", "connection closed after 3 of 5"),
+        (OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n", "closed in the middle of a line"),
+        (OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n0\r\n", "closed in the middle of a line"),  # no end of trailers
+        (OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n100001\r\n", "body larger than"),
+    ],
+)
 def test_bad_responses_raise_http_error(data: bytes, message: str) -> None:
     with pytest.raises(HTTPError, match=message):
         parse(data)
@@ -120,10 +133,22 @@ def test_body_until_close_is_limited() -> None:
 
 
 FUZZ = fuzz(2000)
-lines = st.sampled_from([
-    b"HTTP/1.1 200 OK\r\n", b"HTTP/1.0 404 Not Found\r\n", b"Content-Length: 3\r\n", b"Content-Length: 4\r\n",
-    b"Transfer-Encoding: chunked\r\n", b"\r\n", b"3\r\nabc\r\n", b"0\r\n", b"X: y\r\n", b"abc", b"\n", b"ff;x\r\n",
-])
+lines = st.sampled_from(
+    [
+        b"HTTP/1.1 200 OK\r\n",
+        b"HTTP/1.0 404 Not Found\r\n",
+        b"Content-Length: 3\r\n",
+        b"Content-Length: 4\r\n",
+        b"Transfer-Encoding: chunked\r\n",
+        b"\r\n",
+        b"3\r\nabc\r\n",
+        b"0\r\n",
+        b"X: y\r\n",
+        b"abc",
+        b"\n",
+        b"ff;x\r\n",
+    ]
+)
 
 
 def parses_or_http_error(data: bytes) -> None:
@@ -160,15 +185,21 @@ def test_fetch_page_with_content_length(server: LocalHTTPServer) -> None:
     response = fetch(server.address, "www.example.test", "/")
     assert (response.status, response.reason) == (200, "OK")
     assert response.headers == (
-        ("server", "infra-notes-demo"), ("date", "Sun, 06 Nov 1994 08:49:37 GMT"),
-        ("content-type", "text/html; charset=utf-8"), ("content-length", str(len(response.body))))
+        ("server", "infra-notes-demo"),
+        ("date", "Sun, 06 Nov 1994 08:49:37 GMT"),
+        ("content-type", "text/html; charset=utf-8"),
+        ("content-length", str(len(response.body))),
+    )
     assert b"Hello from www.example.test" in response.body
 
 
 def test_fetch_chunked(server: LocalHTTPServer) -> None:
     response = fetch(server.address, "www.example.test", "/chunked")
     assert (response.status, response.header("transfer-encoding"), response.body) == (
-        200, "chunked", b"Hello, chunked world!\n")
+        200,
+        "chunked",
+        b"Hello, chunked world!\n",
+    )
 
 
 def test_fetch_not_found(server: LocalHTTPServer) -> None:
@@ -223,12 +254,15 @@ class OneShotServer:
         self.listener.close()
 
 
-@pytest.mark.parametrize(("reply", "message"), [
-    (OK_HEAD + b"Content-Length: 100\r\n\r\nonly this", "connection closed after 9 of 100 body bytes"),
-    (OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n10\r\ncut", "connection closed after 3 of 16"),
-    (b"HTTP/1.1 200 OK\r\nContent-Le", "closed in the middle of a line"),
-    (b"SSH-2.0-OpenSSH_9.6\r\n", "malformed status line"),
-])
+@pytest.mark.parametrize(
+    ("reply", "message"),
+    [
+        (OK_HEAD + b"Content-Length: 100\r\n\r\nonly this", "connection closed after 9 of 100 body bytes"),
+        (OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n10\r\ncut", "connection closed after 3 of 16"),
+        (b"HTTP/1.1 200 OK\r\nContent-Le", "closed in the middle of a line"),
+        (b"SSH-2.0-OpenSSH_9.6\r\n", "malformed status line"),
+    ],
+)
 def test_fetch_from_a_server_that_misbehaves(reply: bytes, message: str) -> None:
     with OneShotServer(reply) as bad:
         with pytest.raises(HTTPError, match=message):

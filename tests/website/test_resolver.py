@@ -12,7 +12,7 @@ from dnslib import RR, DNSRecord
 
 from snippets.website.dns_servers import EXAMPLE, ROOT, TLD, DNSHierarchy
 from snippets.website.dns_wire import build_query
-from snippets.website.resolver import FakeClock, Resolver, ResolveError, ask
+from snippets.website.resolver import FakeClock, ResolveError, Resolver, ask
 
 pytestmark = pytest.mark.timeout(10)
 
@@ -65,7 +65,12 @@ class FakeDNS:
 
 def test_first_lookup_walks_root_tld_authoritative(dns: DNSHierarchy) -> None:
     answer = resolver_for(dns).resolve("www.example.test")
-    assert (answer.name, answer.rcode, answer.addresses, answer.ttl) == ("www.example.test.", "NOERROR", ("127.0.0.1",), 300)
+    assert (answer.name, answer.rcode, answer.addresses, answer.ttl) == (
+        "www.example.test.",
+        "NOERROR",
+        ("127.0.0.1",),
+        300,
+    )
     assert (answer.path, answer.from_cache) == (WALK, False)
     assert dns.queries() == {name: ["www.example.test. A"] for name in (".", "test.", "example.test.")}
 
@@ -139,14 +144,17 @@ def test_only_loopback_addresses_are_accepted() -> None:
         Resolver(("127.0.0.1", 53), {"ns.test.": ("198.51.100.1", 53)}, FakeClock())
 
 
-@pytest.mark.parametrize(("reply", "message"), [
-    (lambda q: b"\x00garbage", "sent a bad message: message of 8 bytes is shorter than the header"),
-    (lambda q: bytes([q[0] ^ 1]) + q[1:2] + b"\x80" + q[3:], "answered a different question"),  # wrong id
-    (lambda q: q, "answered a different question"),  # QR=0: our own query echoed back
-    (lambda q: q[:2] + b"\x80\x00" + build_query("evil.test")[4:], "answered a different question"),
-    (lambda q: q[:2] + b"\x82\x00" + q[4:], "truncated its reply; TCP is not implemented"),
-    (lambda q: q[:2] + b"\x80\x02" + q[4:], "^the server for root . answered SERVFAIL$"),
-])
+@pytest.mark.parametrize(
+    ("reply", "message"),
+    [
+        (lambda q: b"\x00garbage", "sent a bad message: message of 8 bytes is shorter than the header"),
+        (lambda q: bytes([q[0] ^ 1]) + q[1:2] + b"\x80" + q[3:], "answered a different question"),  # wrong id
+        (lambda q: q, "answered a different question"),  # QR=0: our own query echoed back
+        (lambda q: q[:2] + b"\x80\x00" + build_query("evil.test")[4:], "answered a different question"),
+        (lambda q: q[:2] + b"\x82\x00" + q[4:], "truncated its reply; TCP is not implemented"),
+        (lambda q: q[:2] + b"\x80\x02" + q[4:], "^the server for root . answered SERVFAIL$"),
+    ],
+)
 def test_bad_replies_are_clear_errors(reply: Callable[[bytes], bytes], message: str) -> None:
     with FakeDNS(reply) as liar:
         with pytest.raises(ResolveError, match=message):
@@ -158,17 +166,23 @@ def referral_to(child: str, nameserver: str) -> Callable[[bytes], bytes]:
         answer = DNSRecord.parse(query).reply(ra=0, aa=0)
         answer.add_auth(*RR.fromZone(f"{child} 60 IN NS {nameserver}"))
         return bytes(answer.pack())
+
     return reply
 
 
-@pytest.mark.parametrize("child", [
-    ".",  # upward: the root refers to itself
-    "elsewhere.",  # sideways: a zone the name is not in
-])
+@pytest.mark.parametrize(
+    "child",
+    [
+        ".",  # upward: the root refers to itself
+        "elsewhere.",  # sideways: a zone the name is not in
+    ],
+)
 def test_referrals_must_lead_towards_the_name(child: str) -> None:
     with FakeDNS(referral_to(child, "ns.elsewhere.")) as liar:
         resolver = Resolver(liar.address, {"ns.elsewhere.": liar.address}, FakeClock())
-        with pytest.raises(ResolveError, match=f"^root . referred www.example.test. to {child}: not a step towards it$"):
+        with pytest.raises(
+            ResolveError, match=f"^root . referred www.example.test. to {child}: not a step towards it$"
+        ):
             resolver.resolve("www.example.test")
 
 

@@ -150,29 +150,40 @@ def site_problems(site: Path, docs: Path | None = None) -> list[str]:
             elif fragment and target_file.suffix == ".html" and fragment not in parsed[target_file].ids:
                 found.append(f"{name}: link {url} points to a missing anchor #{fragment}")
         for macro in ("cell", "diagram"):
-            if "{{ %s(" % macro in file.read_text(encoding="utf-8"):
+            if f"{{{{ {macro}(" in file.read_text(encoding="utf-8"):
                 found.append(f"{name}: an unprocessed {{{{ {macro}(...) }}}} line is on the page")
         source = _source(docs, lang, rel) if docs is not None else None
         if source is not None:
             expected = len(structure(source.read_text(encoding="utf-8"))["embeds"])
             if page.embeds != expected:
-                found.append(f"{name}: {page.embeds} notebook cells and diagrams on the page, {expected} in docs/{lang}/{source.name}")
+                found.append(
+                    f"{name}: {page.embeds} notebook cells and diagrams on the page, {expected} in docs/{lang}/{source.name}"
+                )
     descriptions: dict[tuple[str, str | None], list[str]] = {}
     for file, page in parsed.items():
         rel = file.relative_to(site).as_posix()
         if not rel.endswith("404.html"):
-            descriptions.setdefault(("en" if rel.startswith("en/") else "ko", page.description), []).append(f"site/{rel}")
-    for (lang, text), names in sorted(descriptions.items(), key=lambda kv: kv[1]):
+            descriptions.setdefault(("en" if rel.startswith("en/") else "ko", page.description), []).append(
+                f"site/{rel}"
+            )
+    for (_lang, text), names in sorted(descriptions.items(), key=lambda kv: kv[1]):
         if len(names) > 1 or not text:
-            found.append(f"{', '.join(names)}: {'the same' if text else 'no'} meta description ({text!r}); hooks/page_meta.py takes the lead paragraph")
-    for lang, prefix in LANGUAGES.items():
+            found.append(
+                f"{', '.join(names)}: {'the same' if text else 'no'} meta description ({text!r}); hooks/page_meta.py takes the lead paragraph"
+            )
+    for prefix in LANGUAGES.values():
         found += _sitemap_problems(site, prefix)
     total = sum(f.stat().st_size for f in site.rglob("*") if f.is_file())
     if total > SITE_BUDGET:
         biggest = sorted((f for f in site.rglob("*") if f.is_file()), key=lambda f: f.stat().st_size, reverse=True)[:3]
-        found.append(f"site/: {total} bytes in all, over the {SITE_BUDGET}-byte budget (largest: "
-                     + ", ".join(f"{f.relative_to(site).as_posix()} {f.stat().st_size}" for f in biggest) + "); hooks/site_files.py prunes what no reader loads")
+        found.append(
+            f"site/: {total} bytes in all, over the {SITE_BUDGET}-byte budget (largest: "
+            + ", ".join(f"{f.relative_to(site).as_posix()} {f.stat().st_size}" for f in biggest)
+            + "); hooks/site_files.py prunes what no reader loads"
+        )
     for css in sorted(site.rglob("*.css")):
-        for url in re.findall(r"url\(\s*['\"]?((?:https?:)?//[^'\")]+)", css.read_text(encoding="utf-8", errors="replace")):
+        for url in re.findall(
+            r"url\(\s*['\"]?((?:https?:)?//[^'\")]+)", css.read_text(encoding="utf-8", errors="replace")
+        ):
             found.append(f"site/{css.relative_to(site).as_posix()}: loads {url} from another host")
     return found

@@ -7,6 +7,7 @@ from pathlib import Path
 from tools.checks.built import HANGUL
 from tools.checks.pages import nav_files
 
+
 def config_problems(root: Path) -> list[str]:
     """The two language configs list the same pages in the same order, and offer the same colour
     palette, its toggles named in their own language (Material shows the name as the button's label)."""
@@ -23,12 +24,17 @@ def config_problems(root: Path) -> list[str]:
     if not found and ko != en:
         found.append(f"nav differs: the same pages in another order: mkdocs.yml {ko} vs mkdocs.en.yml {en}")
     palettes = {name: c.theme.get("palette") or [] for name, c in configs.items()}
-    unnamed = [[{k: v for k, v in p.items() if k != "toggle"} | {"icon": p.get("toggle", {}).get("icon")} for p in pal] for pal in palettes.values()]
+    unnamed = [
+        [{k: v for k, v in p.items() if k != "toggle"} | {"icon": p.get("toggle", {}).get("icon")} for p in pal]
+        for pal in palettes.values()
+    ]
     if unnamed[0] != unnamed[1]:
         found.append("theme.palette differs between mkdocs.yml and mkdocs.en.yml (only the toggle names may)")
     for name, want_hangul in (("mkdocs.yml", True), ("mkdocs.en.yml", False)):
         for p in palettes[name]:
             label = p.get("toggle", {}).get("name", "")
             if bool(HANGUL.search(label)) != want_hangul:
-                found.append(f"{name}: palette toggle name {label!r} is not in {'Korean' if want_hangul else 'English'}")
+                found.append(
+                    f"{name}: palette toggle name {label!r} is not in {'Korean' if want_hangul else 'English'}"
+                )
     return found

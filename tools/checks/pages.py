@@ -43,7 +43,6 @@ def structure(text: str) -> dict[str, list]:
     return {"headings": headings, "embeds": embeds, "includes": includes}
 
 
-
 def nav_files(nav) -> list[str]:
     """The page paths of a MkDocs nav, in order, without their titles."""
     if isinstance(nav, str):
@@ -51,4 +50,3 @@ def nav_files(nav) -> list[str]:
     if isinstance(nav, dict):
         return [f for value in nav.values() for f in nav_files(value)]
     return [f for item in nav or [] for f in nav_files(item)]
-

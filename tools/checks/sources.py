@@ -28,7 +28,9 @@ def source_problems(docs: Path) -> list[str]:
         for page in sorted(pages[lang]):
             text = (docs / lang / page).read_text(encoding="utf-8")
             for number in hard_wraps(text):
-                found.append(f"docs/{lang}/{page}:{number}: paragraph wrapped onto the next line (keep one paragraph per line)")
+                found.append(
+                    f"docs/{lang}/{page}:{number}: paragraph wrapped onto the next line (keep one paragraph per line)"
+                )
             for level, id_, number in structure(text)["headings"]:
                 if id_ is None and level > 1:
                     found.append(f"docs/{lang}/{page}:{number}: heading without an explicit id ({{ #english-id }})")
@@ -38,11 +40,15 @@ def source_problems(docs: Path) -> list[str]:
         for i in range(max(len(heads["ko"]), len(heads["en"]))):
             ko, en = (heads[lang][i] if i < len(heads[lang]) else None for lang in ("ko", "en"))
             if ko is None or en is None or ko[:2] != en[:2]:
-                show = {lang: f"line {h[2]}: {'#' * h[0]} {{ #{h[1]} }}" if h else "nothing" for lang, h in (("ko", ko), ("en", en))}
+                show = {
+                    lang: f"line {h[2]}: {'#' * h[0]} {{ #{h[1]} }}" if h else "nothing"
+                    for lang, h in (("ko", ko), ("en", en))
+                }
                 found.append(f"docs/*/{page}: heading {i + 1} differs: docs/ko {show['ko']} vs docs/en {show['en']}")
                 break
         for key in ("embeds", "includes"):
             if parts["ko"][key] != parts["en"][key]:
-                found.append(f"docs/*/{page}: {key} differ between languages: ko {parts['ko'][key]} vs en {parts['en'][key]}")
+                found.append(
+                    f"docs/*/{page}: {key} differ between languages: ko {parts['ko'][key]} vs en {parts['en'][key]}"
+                )
     return found
-

@@ -22,7 +22,9 @@ TEST_FOLDERS_NOT_TOPICS = {"site", "browser", "tools", "__pycache__"}  # tests o
 
 def topics(root: Path) -> list[str]:
     """The topics' names, as snippets/ and tests/ spell them, in nav order."""
-    return [page.removesuffix(".md").replace("-", "_") for page in nav_pages(root / "mkdocs.yml") if page not in NOT_TOPICS]
+    return [
+        page.removesuffix(".md").replace("-", "_") for page in nav_pages(root / "mkdocs.yml") if page not in NOT_TOPICS
+    ]
 
 
 def name_problems(root: Path) -> list[str]:
@@ -36,7 +38,9 @@ def name_problems(root: Path) -> list[str]:
             found.append(f"snippets/{package.name}/: no tests/{package.name}/ (tests mirror snippets/)")
     for notebook in sorted((root / "notebooks").glob("*.ipynb")):
         if not any(notebook.stem.startswith(f"{name}_") for name in names):
-            found.append(f"notebooks/{notebook.name}: starts with no topic's name followed by _ ({', '.join(names)}): {rule}")
+            found.append(
+                f"notebooks/{notebook.name}: starts with no topic's name followed by _ ({', '.join(names)}): {rule}"
+            )
     for folder in sorted(p for p in (root / "tests").iterdir() if p.is_dir()):
         if folder.name not in names and folder.name not in TEST_FOLDERS_NOT_TOPICS:
             found.append(f"tests/{folder.name}/: no topic {folder.name!r} in mkdocs.yml's nav: {rule}")
