@@ -220,7 +220,7 @@ def zensical_build(config: Path) -> Path:
     """Run Zensical on `config`; its site, or RuntimeError with its output if it fails."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}  # our extensions, from this checkout
     result = subprocess.run(
-        [str(ZENSICAL), "build", "--clean", "-f", str(config)],
+        [str(ZENSICAL), "build", "--clean", "--strict", "-f", str(config)],
         cwd=config.parent,
         env=env,
         capture_output=True,
