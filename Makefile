@@ -12,6 +12,8 @@ export JUPYTER_PREFER_ENV_PATH := 1
 export JUPYTER_PLATFORM_DIRS := 1
 PORT ?= 8000
 NB ?=
+# Extra pytest options for every target that runs pytest: make test PYTEST_ARGS="-k dns -x --durations=10"
+PYTEST_ARGS ?=
 
 .PHONY: help serve build test lighthouse test-unit test-notebooks test-site test-browser notebooks soak fuzz diagrams notebook-new lab translations translations-synced lock clean
 
@@ -25,6 +27,17 @@ $(VENV)/.installed: requirements.txt
 	@# snippets/ importable from the venv (notebook kernels, tests) without packaging the project
 	$(PY) -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()["purelib"], "infra-notes.pth").write_text("$(CURDIR)\n")'
 	touch $@
+
+# A venv copied from another checkout, or a checkout moved, keeps an infra-notes.pth naming the old directory:
+# notebooks would silently import that checkout's snippets/. Checked on every make run, and pointed here.
+# (pytest refuses to run with a wrong one too: tools/pytest_guards.py.)
+PTH := $(firstword $(wildcard $(VENV)/lib/python3*/site-packages/infra-notes.pth))
+ifneq ($(PTH),)
+ifneq ($(shell cat $(PTH)),$(CURDIR))
+$(info $(PTH) named $(shell cat $(PTH)), not this checkout $(CURDIR): notebooks would import snippets/ from there; pointed it here)
+$(shell echo '$(CURDIR)' > $(PTH))
+endif
+endif
 
 # Zensical, Material's successor, in its own environment: tests/site/test_zensical.py builds both languages
 # with it and compares every page with the MkDocs build (tools/zensical_check.py). Never the published site.
@@ -51,7 +64,7 @@ HERMETIC := $(PY) tools/hermetic.py
 
 test: $(VENV)/.installed node_modules/.installed $(ZENSICAL_VENV)/.installed ## Every check: unit, notebooks (nbval), strict build, site, browser, then Lighthouse
 	$(HERMETIC) $(PY) -m pytest -n 2 --dist loadfile -p no:cacheprovider \
-	  --nbval --nbval-cell-timeout=30 --nbval-kernel-name=python3 tests notebooks
+	  --nbval --nbval-cell-timeout=30 --nbval-kernel-name=python3 $(PYTEST_ARGS) tests notebooks
 	@# after the tests, on a quiet machine: Lighthouse scores depend on how busy the CPU is
 	$(HERMETIC) $(PY) tools/lighthouse.py --check
 
@@ -59,22 +72,22 @@ lighthouse: $(VENV)/.installed node_modules/.installed ## Lighthouse scores of e
 	$(HERMETIC) $(PY) tools/lighthouse.py
 
 test-unit: $(VENV)/.installed ## Only the unit tests of snippets/ and of the tools
-	$(PY) -m pytest -p no:cacheprovider tests --ignore=tests/site --ignore=tests/browser
+	$(PY) -m pytest -n 2 --dist loadfile -p no:cacheprovider $(PYTEST_ARGS) tests --ignore=tests/site --ignore=tests/browser
 
 test-notebooks: $(VENV)/.installed ## Only nbval over notebooks/ (NB=notebooks/x.ipynb for one)
-	$(HERMETIC) $(PY) -m pytest -p no:cacheprovider --nbval --nbval-cell-timeout=30 --nbval-kernel-name=python3 $(or $(NB),notebooks)
+	$(HERMETIC) $(PY) -m pytest -p no:cacheprovider --nbval --nbval-cell-timeout=30 --nbval-kernel-name=python3 $(PYTEST_ARGS) $(or $(NB),notebooks)
 
 test-site: $(VENV)/.installed node_modules/.installed $(ZENSICAL_VENV)/.installed ## Only the site checks (builds the site into a temp dir)
-	$(PY) -m pytest -p no:cacheprovider tests/site
+	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS) tests/site
 
 test-browser: $(VENV)/.installed node_modules/.installed ## Only the browser tests (Chromium: search, switch, axe)
-	$(PY) -m pytest -p no:cacheprovider tests/browser
+	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS) tests/browser
 
 notebooks: $(VENV)/.installed ## Re-execute notebooks and store clean outputs (NB=notebooks/x.ipynb for one)
 	$(PY) tools/notebooks.py run $(NB)
 
-soak: $(VENV)/.installed ## Run the whole nbval suite N times (N=20) and report failures per notebook and cell
-	$(HERMETIC) $(PY) tools/soak.py $(or $(N),20)
+soak: $(VENV)/.installed ## Run the whole nbval suite N times (N=20; NB= for one notebook) and report failures per notebook and cell
+	$(HERMETIC) $(PY) tools/soak.py $(or $(N),20) $(PYTEST_ARGS) $(or $(NB),notebooks)
 
 fuzz: $(VENV)/.installed ## Every parser fuzz test with EXAMPLES cases each (default 100000), with the counts run
 	FUZZ_EXAMPLES=$(or $(EXAMPLES),100000) $(PY) -m pytest -p no:cacheprovider -n 2 --dist loadfile -m fuzz \
@@ -83,9 +96,9 @@ fuzz: $(VENV)/.installed ## Every parser fuzz test with EXAMPLES cases each (def
 diagrams: $(VENV)/.installed node_modules/.installed ## Redraw diagrams/*.svg that no longer match their notebook output (ALL=1: every one)
 	$(PY) tools/diagrams.py $(if $(ALL),--all)
 
-notebook-new: $(VENV)/.installed ## New notebook from a script with `# %% tag` cells: SCRIPT=tcp_echo.py
-	@test -n "$(SCRIPT)" || { echo "usage: make notebook-new SCRIPT=path/to/name.py"; exit 2; }
-	$(PY) tools/notebooks.py new $(SCRIPT)
+notebook-new: $(VENV)/.installed ## New notebook from a script with `# %% tag` cells: SCRIPT=scratch/tcp_echo.py (FORCE=1 replaces it)
+	@test -n "$(SCRIPT)" || { echo "usage: make notebook-new SCRIPT=scratch/name.py [FORCE=1: replace notebooks/name.ipynb]"; exit 2; }
+	$(PY) tools/notebooks.py new $(SCRIPT) $(if $(FORCE),--force)
 
 # JupyterLab lives in its own environment: in the test environment it would slow every Python start.
 LAB := .venv-lab
@@ -105,7 +118,7 @@ lab: $(LAB)/.installed $(VENV)/.installed ## Open the notebooks in JupyterLab on
 translations: $(VENV)/.installed ## List pages whose translation is behind, with the change to carry over
 	$(PY) tools/translations.py
 
-translations-synced: $(VENV)/.installed ## Record a page pair as in sync at HEAD: PAGE=tcp-ip.md
+translations-synced: $(VENV)/.installed ## Record a page pair as in sync as it is now (no translation needed): PAGE=tcp-ip.md
 	@test -n "$(PAGE)" || { echo "usage: make translations-synced PAGE=tcp-ip.md"; exit 2; }
 	$(PY) tools/translations.py synced $(PAGE)
 
