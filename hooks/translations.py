@@ -37,10 +37,18 @@ TYPO_CHARS = 3  # a line edited by more than this many characters is a substanti
 LANGS = ("ko", "en")
 WORKING_TREE = "working tree"
 NOTICE = {
-    "ko": ("이 페이지는 {link}보다 오래되었습니다. 영어판이 {when} 고쳐진 뒤로 한국어판은 아직 반영하지 않았습니다.",
-           "영어판", "{date}에", "커밋되지 않은 수정으로"),
-    "en": ("This translation is behind {link}, which changed {when}; the English page does not reflect that yet.",
-           "the Korean original", "on {date}", "in uncommitted edits"),
+    "ko": (
+        "이 페이지는 {link}보다 오래되었습니다. 영어판이 {when} 고쳐진 뒤로 한국어판은 아직 반영하지 않았습니다.",
+        "영어판",
+        "{date}에",
+        "커밋되지 않은 수정으로",
+    ),
+    "en": (
+        "This translation is behind {link}, which changed {when}; the English page does not reflect that yet.",
+        "the Korean original",
+        "on {date}",
+        "in uncommitted edits",
+    ),
 }
 
 
@@ -68,7 +76,7 @@ def substantive(old: str, new: str) -> bool:
             if any(line.strip() for line in a[i1:i2] + b[j1:j2]):
                 return True
             continue
-        for x, y in zip(a[i1:i2], b[j1:j2]):
+        for x, y in zip(a[i1:i2], b[j1:j2], strict=True):
             chars = difflib.SequenceMatcher(None, x, y, autojunk=False).get_opcodes()
             if sum(max(i2 - i1, j2 - j1) for op, i1, i2, j1, j2 in chars if op != "equal") > TYPO_CHARS:
                 return True
@@ -92,10 +100,15 @@ def _record(root: Path, page: str) -> dict | None:
     record = synced_records(root).get(page)
     if record is None:
         return None
-    if not (isinstance(record, dict) and set(record) == set(LANGS)
-            and all(isinstance(v, str) and re.fullmatch(r"[0-9a-f]{64}", v) for v in record.values())):
-        raise PluginError(f"translations.yml: {page}: {record!r} is not a record of both sides' SHA-256 ({{ko: …, en: …}}; "
-                          f"an old commit record?): run `make translations-synced PAGE={page}`")
+    if not (
+        isinstance(record, dict)
+        and set(record) == set(LANGS)
+        and all(isinstance(v, str) and re.fullmatch(r"[0-9a-f]{64}", v) for v in record.values())
+    ):
+        raise PluginError(
+            f"translations.yml: {page}: {record!r} is not a record of both sides' SHA-256 ({{ko: …, en: …}}; "
+            f"an old commit record?): run `make translations-synced PAGE={page}`"
+        )
     return record
 
 
@@ -154,7 +167,7 @@ def _walk(history: _History, page: str, steps: list, record: dict | None, forced
     behind, since, date, base, matched = None, None, None, None, False
     for commit, day, old_rev, new_rev in steps:
         touched, changed, texts = [], [], []
-        for lang, path in zip(LANGS, history.paths):
+        for lang, path in zip(LANGS, history.paths, strict=True):
             old, new = history.text(old_rev, path), history.text(new_rev, path)
             texts.append(new)
             if old != new:
@@ -188,9 +201,11 @@ def status(root: Path, page: str) -> Status | None:
         return state
     forced = _recorded_at(root, page, record)
     if forced is None:
-        raise PluginError(f"translations.yml: {page}: the recorded text of docs/ko/{page} and docs/en/{page} is neither in the "
-                          f"working tree nor in any commit (the page changed after `make translations-synced`?): "
-                          f"run `make translations-synced PAGE={page}` again")
+        raise PluginError(
+            f"translations.yml: {page}: the recorded text of docs/ko/{page} and docs/en/{page} is neither in the "
+            f"working tree nor in any commit (the page changed after `make translations-synced`?): "
+            f"run `make translations-synced PAGE={page}` again"
+        )
     return _walk(history, page, history.steps(forced), record, forced)[0]
 
 

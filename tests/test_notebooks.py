@@ -36,7 +36,9 @@ def test_notebook_new_refuses_to_replace_a_notebook_unless_forced(tmp_path, monk
     script.write_text("# %% first\nprint(1)\n", encoding="utf-8")
     assert tool.from_script(script) == tmp_path / "demo.ipynb"
     script.write_text("# %% first\nprint(2)\n", encoding="utf-8")
-    with pytest.raises(SystemExit, match=r"notebooks/demo.ipynb exists: `make notebook-new SCRIPT=.*demo.py FORCE=1` replaces it"):
+    with pytest.raises(
+        SystemExit, match=r"notebooks/demo.ipynb exists: `make notebook-new SCRIPT=.*demo.py FORCE=1` replaces it"
+    ):
         tool.from_script(script)
     assert "print(1)" in (tmp_path / "demo.ipynb").read_text(encoding="utf-8")
     tool.from_script(script, force=True)
@@ -55,9 +57,21 @@ def test_a_kernel_runs_without_its_expected_tcp_warning_but_other_stderr_shows(t
 
     from tools.notebooks import run
 
-    nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": "a", "metadata": {"tags": ["t"]}, "outputs": [],
-                     "source": ["import os\nos.write(2, b'[IPKernelApp] WARNING | a real warning\\n')\nprint('ran')"]}],
-          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": "a",
+                "metadata": {"tags": ["t"]},
+                "outputs": [],
+                "source": ["import os\nos.write(2, b'[IPKernelApp] WARNING | a real warning\\n')\nprint('ran')"],
+            }
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     path = tmp_path / "quiet.ipynb"
     path.write_text(json.dumps(nb), encoding="utf-8")
     run(path)
@@ -72,12 +86,17 @@ def test_the_kernel_noise_filter_drops_only_its_message() -> None:
 
     from tools.notebooks import _forward
 
-    kernel = io.StringIO("[IPKernelApp] WARNING | Kernel is running over TCP without encryption. All communication …\n"
-                         "[IPKernelApp] WARNING | Kernel is running over TCP, and something else went wrong\n"
-                         "Traceback (most recent call last):\n")
+    kernel = io.StringIO(
+        "[IPKernelApp] WARNING | Kernel is running over TCP without encryption. All communication …\n"
+        "[IPKernelApp] WARNING | Kernel is running over TCP, and something else went wrong\n"
+        "Traceback (most recent call last):\n"
+    )
     shown = io.StringIO()
     _forward(kernel, shown)
-    assert shown.getvalue() == "[IPKernelApp] WARNING | Kernel is running over TCP, and something else went wrong\nTraceback (most recent call last):\n"
+    assert (
+        shown.getvalue()
+        == "[IPKernelApp] WARNING | Kernel is running over TCP, and something else went wrong\nTraceback (most recent call last):\n"
+    )
 
 
 def test_a_venv_naming_another_checkout_is_named_and_fixed_by_make(tmp_path) -> None:
@@ -90,8 +109,13 @@ def test_a_venv_naming_another_checkout_is_named_and_fixed_by_make(tmp_path) -> 
     (purelib / PTH).write_text("/somewhere/else/infra-notes\n", encoding="utf-8")
     problem = checkout_mismatch(purelib)
     assert problem and "names /somewhere/else/infra-notes, not this checkout " + str(ROOT) in problem, problem
-    made = subprocess.run(["make", "--no-print-directory", "-s", f"VENV={tmp_path / 'venv'}", "help"], cwd=ROOT,
-                          capture_output=True, text=True, check=True)
+    made = subprocess.run(
+        ["make", "--no-print-directory", "-s", f"VENV={tmp_path / 'venv'}", "help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "named /somewhere/else/infra-notes, not this checkout " + str(ROOT) in made.stdout + made.stderr, made
     assert (purelib / PTH).read_text(encoding="utf-8").strip() == str(ROOT)
     assert checkout_mismatch(purelib) is None
@@ -103,6 +127,8 @@ def test_pytest_refuses_to_run_with_a_venv_naming_another_checkout(monkeypatch) 
     import tools.notebooks
     from tools import pytest_guards
 
-    monkeypatch.setattr(tools.notebooks, "checkout_mismatch", lambda: "infra-notes.pth names /elsewhere, not this checkout")
+    monkeypatch.setattr(
+        tools.notebooks, "checkout_mismatch", lambda: "infra-notes.pth names /elsewhere, not this checkout"
+    )
     with pytest.raises(pytest.UsageError, match="names /elsewhere, not this checkout"):
         pytest_guards.pytest_configure(SimpleNamespace(option=SimpleNamespace(), getoption=lambda *a, **k: False))

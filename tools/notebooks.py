@@ -38,8 +38,10 @@ def checkout_mismatch(purelib: Path | None = None) -> str | None:
     named = pth.read_text(encoding="utf-8").strip()
     if Path(named).resolve() == ROOT:
         return None
-    return (f"{pth} names {named}, not this checkout {ROOT}: notebooks would import {named}/snippets. "
-            f"Any make target points it here (e.g. `make help`), or: echo {ROOT} > {pth}")
+    return (
+        f"{pth} names {named}, not this checkout {ROOT}: notebooks would import {named}/snippets. "
+        f"Any make target points it here (e.g. `make help`), or: echo {ROOT} > {pth}"
+    )
 
 
 def all_notebooks() -> list[Path]:
@@ -76,10 +78,14 @@ def run(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     read, write_end = os.pipe()
-    forward = threading.Thread(target=_forward, args=(os.fdopen(read, encoding="utf-8", errors="replace"), sys.stderr), daemon=True)
+    forward = threading.Thread(
+        target=_forward, args=(os.fdopen(read, encoding="utf-8", errors="replace"), sys.stderr), daemon=True
+    )
     forward.start()
     try:
-        client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+        client = NotebookClient(
+            nb, timeout=CELL_TIMEOUT, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        )
         client.execute(stderr=write_end)  # the kernel's stderr, through _forward
     finally:
         os.close(write_end)
@@ -101,10 +107,12 @@ def from_script(script: Path, force: bool = False) -> Path:
     text = script.read_text(encoding="utf-8").splitlines()
     for number, line in enumerate(text + ["# %% end"], start=1):
         if ANY_MARK.match(line) and not CELL_MARK.match(line):
-            raise SystemExit(f"{script}:{number}: {line.strip()!r} is not a cell marker: write `# %% tag`, tags in "
-                             "lowercase letters, digits and hyphens, separated by one space")
+            raise SystemExit(
+                f"{script}:{number}: {line.strip()!r} is not a cell marker: write `# %% tag`, tags in "
+                "lowercase letters, digits and hyphens, separated by one space"
+            )
         if match := CELL_MARK.match(line):
-            if tag is None and any(l.strip() for l in lines):
+            if tag is None and any(code.strip() for code in lines):
                 raise SystemExit(f"{script}: code before the first `# %% tag` line")
             if tag is not None:
                 cells.append(nbformat.v4.new_code_cell("\n".join(lines).strip("\n"), metadata={"tags": tag.split()}))
@@ -116,8 +124,10 @@ def from_script(script: Path, force: bool = False) -> Path:
     nb = nbformat.v4.new_notebook(cells=cells)
     target = NOTEBOOK_DIR / f"{script.stem}.ipynb"
     if target.exists() and not force:
-        raise SystemExit(f"notebooks/{target.name} exists: `make notebook-new SCRIPT={script} FORCE=1` replaces it "
-                         "(its stored outputs too), or edit it in Jupyter (`make lab`)")
+        raise SystemExit(
+            f"notebooks/{target.name} exists: `make notebook-new SCRIPT={script} FORCE=1` replaces it "
+            "(its stored outputs too), or edit it in Jupyter (`make lab`)"
+        )
     write(target, json.loads(nbformat.writes(nb)))
     return target
 
@@ -157,7 +167,9 @@ def problems(path: Path) -> list[str]:
         if count is None:
             found.append(f"{where}: no execution count, so nbval would run it without comparing its output")
         elif count != expected_count:
-            found.append(f"{where}: execution count {count}, expected {expected_count} (run top to bottom in a fresh kernel)")
+            found.append(
+                f"{where}: execution count {count}, expected {expected_count} (run top to bottom in a fresh kernel)"
+            )
         expected_count += 1
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":

@@ -26,7 +26,9 @@ def pytest_configure(config: pytest.Config) -> None:
     workers = getattr(config.option, "numprocesses", None)
     dist = getattr(config.option, "dist", "no")
     if config.getoption("nbval", default=False) and workers and dist not in ("loadfile", "no"):
-        raise pytest.UsageError(f"--nbval with -n needs --dist loadfile (got --dist {dist}): cells of one notebook must run on one worker")
+        raise pytest.UsageError(
+            f"--nbval with -n needs --dist loadfile (got --dist {dist}): cells of one notebook must run on one worker"
+        )
 
 
 def _fail_unrun_cell(item: pytest.Item) -> None:
@@ -34,8 +36,11 @@ def _fail_unrun_cell(item: pytest.Item) -> None:
     # cell committed without running would pass whatever it prints. Fail it instead.
     cell = getattr(item, "cell", None)
     if _is_cell(item) and cell is not None and cell.cell_type == "code" and cell.execution_count is None:
-        pytest.fail(f"{cell_name(item)}: no stored execution count, so its output would never be compared; "
-                    f"run `{refresh_command(item)}`", pytrace=False)
+        pytest.fail(
+            f"{cell_name(item)}: no stored execution count, so its output would never be compared; "
+            f"run `{refresh_command(item)}`",
+            pytrace=False,
+        )
 
 
 # --- Failures a contributor can act on ------------------------------------------------------------------
@@ -66,10 +71,14 @@ class TaggedNotebook(IPyNbFile):
 
     def collect(self):
         cells = list(super().collect())
-        labels = [[t for t in c.cell.metadata.get("tags", []) if t not in NBVAL_TAGS][:1] or [str(c.cell_num)] for c in cells]
-        for cell, (label,) in zip(cells, labels):
+        labels = [
+            [t for t in c.cell.metadata.get("tags", []) if t not in NBVAL_TAGS][:1] or [str(c.cell_num)] for c in cells
+        ]
+        for cell, (label,) in zip(cells, labels, strict=True):
             label = label if labels.count([label]) == 1 else str(cell.cell_num)
-            yield TaggedCell.from_parent(self, name=f"cell[{label}]", cell_num=cell.cell_num, cell=cell.cell, options=cell.options)
+            yield TaggedCell.from_parent(
+                self, name=f"cell[{label}]", cell_num=cell.cell_num, cell=cell.cell, options=cell.options
+            )
 
 
 @pytest.hookimpl(wrapper=True)
@@ -112,12 +121,24 @@ def _cell_failure(item: pytest.Item, error: Exception, markup: bool) -> str:
         return item.config.get_terminal_writer().markup(text, **colour) if markup else text
 
     message = str(error)
-    lines = [paint(f"{cell_name(item)}: {message.lower().rstrip('.')}", red=True, bold=True), "", "Input:", item.cell.source, ""]
+    lines = [
+        paint(f"{cell_name(item)}: {message.lower().rstrip('.')}", red=True, bold=True),
+        "",
+        "Input:",
+        item.cell.source,
+        "",
+    ]
     if message == "Cell outputs differ":
         stored, now = _render(coalesce_streams(item.cell.outputs)), _render(item.test_outputs or [])
         diff = list(difflib.unified_diff(stored, now, "stored", "now", lineterm=""))
         for line in diff or (getattr(error, "inner_traceback", None) or "").splitlines():
-            lines.append(paint(line, red=True) if line.startswith("-") else paint(line, green=True) if line.startswith("+") else line)
+            lines.append(
+                paint(line, red=True)
+                if line.startswith("-")
+                else paint(line, green=True)
+                if line.startswith("+")
+                else line
+            )
         lines += ["", f"If the new output is right, store it: {refresh_command(item)}"]
     elif getattr(error, "inner_traceback", None):
         lines += ["Traceback:", error.inner_traceback]
@@ -159,8 +180,11 @@ def _kernel_state(pid: int) -> dict:
         except OSError:
             pass
     process = psutil.Process(pid)
-    return {"threads": process.num_threads(), "sockets": sum(f.startswith("socket:") for f in fds),
-            "children": [f"{p.pid} {' '.join(p.cmdline())[:80]}" for p in process.children(recursive=True)]}
+    return {
+        "threads": process.num_threads(),
+        "sockets": sum(f.startswith("socket:") for f in fds),
+        "children": [f"{p.pid} {' '.join(p.cmdline())[:80]}" for p in process.children(recursive=True)],
+    }
 
 
 @pytest.hookimpl(wrapper=True)

@@ -18,8 +18,21 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PYTEST = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-n", "2", "--dist", "loadfile",
-          "--nbval", "--nbval-cell-timeout=30", "--nbval-kernel-name=python3"]
+PYTEST = [
+    sys.executable,
+    "-m",
+    "pytest",
+    "-p",
+    "no:cacheprovider",
+    "-q",
+    "-n",
+    "2",
+    "--dist",
+    "loadfile",
+    "--nbval",
+    "--nbval-cell-timeout=30",
+    "--nbval-kernel-name=python3",
+]
 
 
 def failures(junit: Path) -> list[str]:
@@ -27,7 +40,8 @@ def failures(junit: Path) -> list[str]:
     found = []
     for case in ET.parse(junit).getroot().iter("testcase"):
         if case.find("failure") is not None or case.find("error") is not None:
-            notebook = case.get("classname", "").removesuffix(".ipynb").replace(".", "/") + ".ipynb"  # notebooks.x.ipynb
+            # classname "notebooks.x.ipynb" is the path with dots
+            notebook = case.get("classname", "").removesuffix(".ipynb").replace(".", "/") + ".ipynb"
             found.append(f"{notebook}::{case.get('name')}")
     return found
 
@@ -49,10 +63,14 @@ def main(argv: list[str]) -> int:
             cells = sum(1 for _ in ET.parse(junit).getroot().iter("testcase"))
             this = failures(junit)
             failed.update(this)
-            print(f"round {i}/{rounds}: {cells} cells, {len(this)} failed, {time.monotonic() - started:.1f} s", flush=True)
+            print(
+                f"round {i}/{rounds}: {cells} cells, {len(this)} failed, {time.monotonic() - started:.1f} s", flush=True
+            )
     for nodeid, count in sorted(failed.items()):
         print(f"  {count}/{rounds}  {nodeid}")
-    print(f"soak: {rounds} rounds of {cells} cells, {len(failed)} cells failed at least once, {sum(failed.values())} failures")
+    print(
+        f"soak: {rounds} rounds of {cells} cells, {len(failed)} cells failed at least once, {sum(failed.values())} failures"
+    )
     return 1 if failed else 0
 
 

@@ -26,9 +26,11 @@ from hooks.translations import (
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTEXT_WORDS = 6  # unchanged words shown on each side of a change; the rest of a long paragraph is "…"
-HEADER = ("# Page pairs (docs/ko/P, docs/en/P) checked to say the same: the SHA-256 of each side's text when they\n"
-          "# did (`make translations-synced PAGE=P`). No commit is named, so squash and rebase merges keep it.\n"
-          "# See hooks/translations.py.\n")
+HEADER = (
+    "# Page pairs (docs/ko/P, docs/en/P) checked to say the same: the SHA-256 of each side's text when they\n"
+    "# did (`make translations-synced PAGE=P`). No commit is named, so squash and rebase merges keep it.\n"
+    "# See hooks/translations.py.\n"
+)
 
 
 def pages() -> list[str]:
@@ -45,7 +47,7 @@ def _shorten(words: list[str], keep_start: bool, keep_end: bool) -> str:
     if len(solid) <= 2 * CONTEXT_WORDS:
         return "".join(words)
     head = "".join(words[: solid[CONTEXT_WORDS - 1] + 1])
-    tail = "".join(words[solid[-CONTEXT_WORDS]:])
+    tail = "".join(words[solid[-CONTEXT_WORDS] :])
     if keep_start and keep_end:
         return f"{head} … {tail}"
     return f"{head} …" if keep_start else f"… {tail}" if keep_end else "…"
@@ -59,13 +61,13 @@ def word_diff(old: str, new: str) -> list[str]:
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if op == "equal":
             continue
-        pairs = list(zip(a[i1:i2], b[j1:j2])) if op == "replace" else []
+        pairs = list(zip(a[i1:i2], b[j1:j2], strict=False)) if op == "replace" else []  # the rest: added or removed
         for k, (x, y) in enumerate(pairs):
             out.append(f"line {j1 + k + 1}: " + _line_diff(x, y))
-        for line in a[i1 + len(pairs):i2]:
+        for line in a[i1 + len(pairs) : i2]:
             if line.strip():
                 out.append(f"after line {j1 + len(pairs)}: [-{line}-]")
-        for k, line in enumerate(b[j1 + len(pairs):j2], start=j1 + len(pairs)):
+        for k, line in enumerate(b[j1 + len(pairs) : j2], start=j1 + len(pairs)):
             if line.strip():
                 out.append(f"line {k + 1}: {{+{line}+}}")
     return out
@@ -122,8 +124,12 @@ def mark_synced(page: str) -> int:
         return 2
     record = {lang: content_hash(path.read_text(encoding="utf-8")) for lang, path in sides.items()}
     records = synced_records(ROOT) | {page: record}
-    (ROOT / "translations.yml").write_text(HEADER + yaml.safe_dump({"synced": records}, sort_keys=True), encoding="utf-8")
-    print(f"{page}: docs/ko/{page} and docs/en/{page} recorded as in sync as they are now; commit translations.yml with them")
+    (ROOT / "translations.yml").write_text(
+        HEADER + yaml.safe_dump({"synced": records}, sort_keys=True), encoding="utf-8"
+    )
+    print(
+        f"{page}: docs/ko/{page} and docs/en/{page} recorded as in sync as they are now; commit translations.yml with them"
+    )
     return 0
 
 

@@ -15,34 +15,72 @@ from tools.build import ROOT
 pytestmark = pytest.mark.timeout(120)
 
 
-def notebook(path: Path, *sources: str, count: bool = True, outputs: list | None = None, tags: list | None = None) -> Path:
+def notebook(
+    path: Path, *sources: str, count: bool = True, outputs: list | None = None, tags: list | None = None
+) -> Path:
     outputs, tags = outputs or [[] for _ in sources], tags or [[f"s{i}"] for i in range(len(sources))]
-    cells = [{"cell_type": "code", "execution_count": (i + 1) if count else None, "id": f"c{i}", "metadata": {"tags": tags[i]},
-              "outputs": outputs[i], "source": [src]} for i, src in enumerate(sources)]
-    nb = {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-          "nbformat": 4, "nbformat_minor": 5}
+    cells = [
+        {
+            "cell_type": "code",
+            "execution_count": (i + 1) if count else None,
+            "id": f"c{i}",
+            "metadata": {"tags": tags[i]},
+            "outputs": outputs[i],
+            "source": [src],
+        }
+        for i, src in enumerate(sources)
+    ]
+    nb = {
+        "cells": cells,
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     path.write_text(json.dumps(nb), encoding="utf-8")
     return path
 
 
 def run_nbval(path: Path, *options: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "JUPYTER_PREFER_ENV_PATH": "1", "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "tools.pytest_guards", "--nbval",
-                           "--nbval-kernel-name=python3", "-q", *options, path.name],
-                          cwd=path.parent, capture_output=True, text=True, env=env, timeout=110, check=False)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "tools.pytest_guards",
+            "--nbval",
+            "--nbval-kernel-name=python3",
+            "-q",
+            *options,
+            path.name,
+        ],
+        cwd=path.parent,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=110,
+        check=False,
+    )
 
 
 def test_a_clean_notebook_passes(tmp_path: Path) -> None:
-    result = run_nbval(notebook(tmp_path / "clean.ipynb", "import tempfile\nwith tempfile.TemporaryDirectory() as d:\n    pass"))
+    result = run_nbval(
+        notebook(tmp_path / "clean.ipynb", "import tempfile\nwith tempfile.TemporaryDirectory() as d:\n    pass")
+    )
     assert result.returncode == 0, result.stdout
 
 
 def test_leftover_thread_socket_and_temp_file_fail_naming_the_notebook(tmp_path: Path) -> None:
-    leaky = notebook(tmp_path / "leaky.ipynb",
-                     "import socket, tempfile, threading, time\n"
-                     "threading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n"
-                     "s = socket.socket()\ns.bind(('127.0.0.1', 0))\n"
-                     "f = tempfile.NamedTemporaryFile(delete=False)")
+    leaky = notebook(
+        tmp_path / "leaky.ipynb",
+        "import socket, tempfile, threading, time\n"
+        "threading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n"
+        "s = socket.socket()\ns.bind(('127.0.0.1', 0))\n"
+        "f = tempfile.NamedTemporaryFile(delete=False)",
+    )
     result = run_nbval(leaky)
     assert result.returncode != 0
     assert "leaky.ipynb left behind after its last cell:" in result.stdout
@@ -57,7 +95,10 @@ def test_leftover_child_process_fails(tmp_path: Path) -> None:
 
 def test_cell_without_execution_count_fails(tmp_path: Path) -> None:
     result = run_nbval(notebook(tmp_path / "unrun.ipynb", "print(1)", count=False))
-    assert "unrun.ipynb[s0]: no stored execution count" in result.stdout and "make notebooks NB=unrun.ipynb" in result.stdout, result.stdout
+    assert (
+        "unrun.ipynb[s0]: no stored execution count" in result.stdout
+        and "make notebooks NB=unrun.ipynb" in result.stdout
+    ), result.stdout
 
 
 def stdout(text: str) -> dict:
@@ -65,9 +106,14 @@ def stdout(text: str) -> dict:
 
 
 def test_a_changed_output_names_the_cell_by_tag_shows_stored_and_now_and_how_to_refresh(tmp_path: Path) -> None:
-    changed = notebook(tmp_path / "changed.ipynb", "print('a 1')\nprint('b 3')", "print('same')", "print('x')",
-                       outputs=[[stdout("a 1\nb 2\n")], [stdout("same\n")], [stdout("y\n")]],
-                       tags=[["table"], ["other"], []])
+    changed = notebook(
+        tmp_path / "changed.ipynb",
+        "print('a 1')\nprint('b 3')",
+        "print('same')",
+        "print('x')",
+        outputs=[[stdout("a 1\nb 2\n")], [stdout("same\n")], [stdout("y\n")]],
+        tags=[["table"], ["other"], []],
+    )
     result = run_nbval(changed)
     out = result.stdout
     assert result.returncode == 1, out
@@ -84,7 +130,10 @@ def test_a_changed_output_names_the_cell_by_tag_shows_stored_and_now_and_how_to_
 def test_an_exception_names_the_cell_and_keeps_the_traceback_without_colour_codes(tmp_path: Path) -> None:
     result = run_nbval(notebook(tmp_path / "raises.ipynb", "1/0", tags=[["divide"]]))
     out = result.stdout
-    assert "raises.ipynb[divide]: cell execution caused an exception" in out and "ZeroDivisionError: division by zero" in out, out
+    assert (
+        "raises.ipynb[divide]: cell execution caused an exception" in out
+        and "ZeroDivisionError: division by zero" in out
+    ), out
     assert "\x1b[" not in out, out
 
 

@@ -24,7 +24,13 @@ EN = "# Title { #title }\n\nThe first paragraph.\n\nThe second paragraph.\n"
 
 
 def git(repo: Path, *args: str) -> str:
-    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t", "PATH": "/usr/bin:/bin"}
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
+        "PATH": "/usr/bin:/bin",
+    }
     return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True, env=env).stdout.strip()
 
 
@@ -40,7 +46,9 @@ def commit(repo: Path, **pages: str) -> str:
 
 def write_record(repo: Path, ko: str, en: str) -> None:
     """translations.yml as `make translations-synced` writes it, for page texts given."""
-    (repo / "translations.yml").write_text(f"synced:\n  page.md:\n    ko: {content_hash(ko)}\n    en: {content_hash(en)}\n", encoding="utf-8")
+    (repo / "translations.yml").write_text(
+        f"synced:\n  page.md:\n    ko: {content_hash(ko)}\n    en: {content_hash(en)}\n", encoding="utf-8"
+    )
 
 
 def record(repo: Path) -> None:
@@ -120,32 +128,44 @@ def test_substantive(old: str, new: str, expected: bool) -> None:
 
 
 def test_a_record_of_text_that_never_existed_fails_loudly(repo: Path) -> None:
-    (repo / "translations.yml").write_text(f"synced:\n  page.md: {{ko: '{'1' * 64}', en: '{'2' * 64}'}}\n", encoding="utf-8")
-    with pytest.raises(PluginError, match=r"translations.yml: page.md: the recorded text .* is neither in the working tree nor in any "
-                                          r"commit .*make translations-synced PAGE=page.md"):
+    (repo / "translations.yml").write_text(
+        f"synced:\n  page.md: {{ko: '{'1' * 64}', en: '{'2' * 64}'}}\n", encoding="utf-8"
+    )
+    with pytest.raises(
+        PluginError,
+        match=r"translations.yml: page.md: the recorded text .* is neither in the working tree nor in any "
+        r"commit .*make translations-synced PAGE=page.md",
+    ):
         status(repo, "page.md")
 
 
 def test_an_old_commit_record_fails_loudly(repo: Path) -> None:
     (repo / "translations.yml").write_text("synced:\n  page.md: '" + "1" * 40 + "'\n", encoding="utf-8")
-    with pytest.raises(PluginError, match="page.md: '1111.*is not a record of both sides' SHA-256.*make translations-synced PAGE=page.md"):
+    with pytest.raises(
+        PluginError,
+        match="page.md: '1111.*is not a record of both sides' SHA-256.*make translations-synced PAGE=page.md",
+    ):
         status(repo, "page.md")
 
 
 def test_a_commit_touching_both_sides_counts_as_updating_both(repo: Path) -> None:
-    commit(repo, ko=KO.replace("첫", "첫째"), en=EN.replace("The first paragraph.", "The first paragraph, now much longer than before."))
+    commit(
+        repo,
+        ko=KO.replace("첫", "첫째"),
+        en=EN.replace("The first paragraph.", "The first paragraph, now much longer than before."),
+    )
     assert status(repo, "page.md").behind is None
 
 
-def test_a_shallow_clone_gives_no_verdict_instead_of_failing(repo: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_a_shallow_clone_gives_no_verdict_instead_of_failing(
+    repo: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     commit(repo, ko=KO + "\n새 문단입니다. 다음 커밋에서 표시합니다.\n")
     write_record(repo, KO, EN)  # the pages as first committed: a state the shallow clone does not have
     commit(repo)
     shallow = tmp_path_factory.mktemp("shallow") / "clone"
     subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo}", str(shallow)], check=True)
     assert status(shallow, "page.md") is None
-
-
 
 
 def test_marking_in_sync_records_both_sides_text_not_a_commit(repo: Path) -> None:
@@ -201,9 +221,11 @@ def test_a_squash_merged_record_still_holds_on_main(pull_request: Path) -> None:
 
 
 def test_a_squash_merge_with_an_edit_after_the_record_counts_from_the_commit_that_wrote_it(pull_request: Path) -> None:
-    commit(pull_request, ko=KO.replace("둘째 문단입니다.", "둘째 문단을 다르게 씁니다. 뜻은 그대로 같습니다."))  # review fix
+    review_fix = KO.replace("둘째 문단입니다.", "둘째 문단을 다르게 씁니다. 뜻은 그대로 같습니다.")
+    commit(pull_request, ko=review_fix)
     squash_merge(pull_request, "reword")
-    assert status(pull_request, "page.md").behind is None  # the recorded text is gone, the squashed commit wrote the record
+    # the recorded text is in no commit any more; the squashed commit, which wrote the record, counts as in sync
+    assert status(pull_request, "page.md").behind is None
 
 
 def test_a_rebase_merged_record_still_holds_on_main(pull_request: Path) -> None:
@@ -232,8 +254,12 @@ def test_notice_links_the_other_language_page(tmp_path: Path) -> None:
 
     languages = [{"lang": "ko", "prefix": ""}, {"lang": "en", "prefix": "en/"}]
     page = SimpleNamespace(url="tcp-ip/")
-    ko = SimpleNamespace(extra={"i18n": {"current": "ko", "languages": languages, "root_url": "http://127.0.0.1:8000/"}}, site_url=None)
-    en = SimpleNamespace(extra={"i18n": {"current": "en", "languages": languages, "root_url": "http://h/docs/"}}, site_url=None)
+    ko = SimpleNamespace(
+        extra={"i18n": {"current": "ko", "languages": languages, "root_url": "http://127.0.0.1:8000/"}}, site_url=None
+    )
+    en = SimpleNamespace(
+        extra={"i18n": {"current": "en", "languages": languages, "root_url": "http://h/docs/"}}, site_url=None
+    )
     assert other_language_url(ko, page) == "/en/tcp-ip/"
     assert other_language_url(en, page) == "/docs/tcp-ip/"
     state = SimpleNamespace(behind="en", since="abc", date="2026-12-01")
