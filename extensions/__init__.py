@@ -3,6 +3,8 @@
 - extensions.notebook_cells — `{{ cell("notebook", "tag") }}`: a notebook cell's code and stored output
 - extensions.diagrams — `{{ diagram("notebook", "tag", "alt") }}`: the SVG drawn from a cell's Mermaid output
 - extensions.glossary — tooltips on the first use of each glossary term, and `{{ glossary() }}`, the list
+- extensions.topics — `{{ topics() }}`: the home page's list of topics, made from nav
+- extensions._page — what they share: TransformError naming the page and line, fences, labels
 
 Each is listed under `markdown_extensions` in mkdocs.yml with its options (paths from `!relative $config_dir`,
 labels in the page's language; mkdocs.en.yml overrides the labels). None imports MkDocs: tests run them with
