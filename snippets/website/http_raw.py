@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 LOOPBACK = "127.0.0.1"
-MAX_LINE, MAX_HEADERS, MAX_BODY = 8192, 100, 1 << 20
+MAX_LINE, MAX_HEADERS, MAX_BODY, MAX_INTERIM = 8192, 100, 1 << 20, 10
 TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 STATUS_LINE = re.compile(rb"HTTP/1\.([01]) ([1-5][0-9]{2})(?: ([\t\x20-\x7e\x80-\xff]*))?\r\n")
 CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,8})[ \t]*(?:;[^\r\n]*)?\r\n")
@@ -34,6 +34,7 @@ class Response:
     headers: tuple[tuple[str, str], ...]  # in order received, names lower-cased
     body: bytes
     trailers: tuple[tuple[str, str], ...] = ()
+    interim: tuple[int, ...] = ()  # 1xx statuses skipped before this final one
 
     def header(self, name: str) -> str | None:
         values = [value for key, value in self.headers if key == name.lower()]
@@ -115,20 +116,27 @@ def read_chunked(reader: BinaryIO) -> tuple[bytes, list[tuple[str, str]]]:
 
 # --8<-- [start:parse-response]
 def parse_response(reader: BinaryIO) -> Response:
-    """Status line, header fields, then a body framed as the headers say."""
-    status_line = _read_line(reader)
-    match = STATUS_LINE.fullmatch(status_line)
-    if not match:
-        raise HTTPError(f"malformed status line: {status_line[:40]!r}")
-    status, reason = int(match[2]), (match[3] or b"").decode("latin-1")
-    headers = _read_fields(reader)
+    """Status line, header fields, then a body framed as the headers say; 1xx responses skipped."""
+    interim: list[int] = []
+    while True:
+        status_line = _read_line(reader)
+        match = STATUS_LINE.fullmatch(status_line)
+        if not match:
+            raise HTTPError(f"malformed status line: {status_line[:40]!r}")
+        status, reason = int(match[2]), (match[3] or b"").decode("latin-1")
+        headers = _read_fields(reader)
+        if status >= 200:
+            break  # the final response
+        if status == 101 or len(interim) == MAX_INTERIM:  # 101 only answers an Upgrade we never send
+            raise HTTPError(f"unexpected interim response {status} after {interim}")
+        interim.append(status)  # e.g. 103 Early Hints: a client skips a 1xx it did not ask for (RFC 9110 §15.2)
     coding = [v.lower() for k, v in headers if k == "transfer-encoding"]
     lengths = {
         part.strip() for name, value in headers if name == "content-length" for part in value.split(",")
     }  # "5, 5" is allowed; "5, 6" is not
     trailers: list[tuple[str, str]] = []
-    if status < 200 or status in (204, 304):
-        body = b""  # these responses never have a body (RFC 9112 6.3)
+    if status in (204, 304):
+        body = b""  # these responses never have a body (RFC 9112 §6.3)
     elif coding and lengths:  # a classic request-smuggling shape
         raise HTTPError("both Transfer-Encoding and Content-Length")
     elif coding:
@@ -146,7 +154,7 @@ def parse_response(reader: BinaryIO) -> Response:
         body = reader.read(MAX_BODY + 1)  # the body ends when the server closes
         if len(body) > MAX_BODY:
             raise HTTPError(f"body larger than {MAX_BODY} bytes")
-    return Response(status, reason, tuple(headers), body, tuple(trailers))
+    return Response(status, reason, tuple(headers), body, tuple(trailers), tuple(interim))
 
 
 # --8<-- [end:parse-response]

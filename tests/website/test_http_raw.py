@@ -86,9 +86,29 @@ def test_body_until_close_and_bodyless_statuses() -> None:
     assert parse(b"HTTP/1.0 200\r\nContent-Length: 0\r\n\r\n").reason == ""  # reason is optional
 
 
+def test_interim_responses_are_skipped() -> None:
+    """F8: 1xx responses before the final one (RFC 9110 15.2) are not the answer."""
+    data = (
+        b"HTTP/1.1 100 Continue\r\n\r\n"
+        b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
+        + OK_HEAD
+        + b"Content-Length: 2\r\n\r\nhi"
+    )
+    response = parse(data)
+    assert (response.status, response.interim, response.headers, response.body) == (
+        200,
+        (100, 103),
+        (("content-length", "2"),),
+        b"hi",
+    )
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
+        (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n", "unexpected interim response 101"),
+        (b"HTTP/1.1 103 Early Hints\r\n\r\n" * 11 + OK_HEAD + b"\r\n", r"unexpected interim response 103 after \[103"),
+        (b"HTTP/1.1 103 Early Hints\r\n\r\n", "closed in the middle of a line"),
         (b"", "closed in the middle of a line"),
         (b"HTTP/1.1 200 OK\n\r\n", "bare LF"),
         (b"HTTP/2 200 OK\r\n\r\n", "malformed status line"),
@@ -137,6 +157,7 @@ lines = st.sampled_from(
     [
         b"HTTP/1.1 200 OK\r\n",
         b"HTTP/1.0 404 Not Found\r\n",
+        b"HTTP/1.1 103 Early Hints\r\n",
         b"Content-Length: 3\r\n",
         b"Content-Length: 4\r\n",
         b"Transfer-Encoding: chunked\r\n",
@@ -220,12 +241,137 @@ def raw_exchange(address: tuple[str, int], request: bytes) -> Response:
 
 def test_server_requires_host(server: LocalHTTPServer) -> None:
     response = raw_exchange(server.address, b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
-    assert (response.status, response.body) == (400, b"missing Host")
+    assert (response.status, response.body) == (400, b"missing Host\n")
+
+
+def converse(address: tuple[str, int], data: bytes) -> bytes:
+    """Send data on one connection, say that is all (FIN), and return every byte the server sends back."""
+    with socket.create_connection(address, timeout=5) as sock:
+        sock.sendall(data)
+        sock.shutdown(socket.SHUT_WR)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+        return received
+
+
+def responses(data: bytes) -> list[Response]:
+    """Every response in data, one after another, as a client on a kept-alive connection reads them."""
+    reader, found = io.BytesIO(data), []
+    while reader.tell() < len(data):
+        found.append(parse_response(reader))
+    return found
+
+
+GET_HOME = b"GET / HTTP/1.1\r\nHost: www.example.test\r\n\r\n"
+SMUGGLED = b"GET /nope HTTP/1.1\r\nHost: smuggled\r\n\r\n"  # 38 bytes
+
+
+def test_a_request_body_is_read_not_taken_for_the_next_request(server: LocalHTTPServer) -> None:
+    """F5, the issue's printf | nc: the body is a request's bytes; the server must answer once, not twice."""
+    smuggle = b"GET / HTTP/1.1\r\nHost: www.example.test\r\nContent-Length: 38\r\n\r\n" + SMUGGLED
+    assert [r.status for r in responses(converse(server.address, smuggle))] == [200]
+    assert [r.status for r in responses(converse(server.address, smuggle + GET_HOME))] == [200, 200]
+
+
+def test_bodies_on_a_kept_alive_connection(server: LocalHTTPServer) -> None:
+    posts = (
+        b"POST /echo HTTP/1.1\r\nHost: www.example.test\r\nContent-Length: 5\r\n\r\nfirst"
+        b"POST /echo HTTP/1.1\r\nHost: www.example.test\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"3\r\nsec\r\n3;x=y\r\nond\r\n0\r\nTrailer: t\r\n\r\n"
+        b"POST /echo HTTP/1.1\r\nHost: www.example.test\r\n\r\n"  # no length: no body (RFC 9112 6.3)
+    )
+    assert [(r.status, r.body) for r in responses(converse(server.address, posts))] == [
+        (200, b"first"),
+        (200, b"second"),
+        (200, b""),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("framing", "status", "message"),
+    [
+        (b"Transfer-Encoding: chunked\r\nContent-Length: 38\r\n", 400, b"ambiguous framing\n"),
+        (b"Content-Length: 38\r\nTransfer-Encoding: chunked\r\n", 400, b"ambiguous framing\n"),
+        (b"Transfer-Encoding: gzip, chunked\r\n", 501, b"unsupported Transfer-Encoding\n"),
+        (b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", 501, b"unsupported Transfer-Encoding\n"),
+        (b"Transfer-Encoding: chunked\r\n\r\nzz", 400, b"bad chunk size line: b'zz\\r\\n'\n"),
+        (b"Content-Length: 38\r\nContent-Length: 39\r\n", 400, b"bad Content-Length\n"),
+        (b"Content-Length: +38\r\n", 400, b"bad Content-Length\n"),
+        (b"Content-Length: 99999999999\r\n", 413, b"body too large\n"),
+    ],
+)
+def test_ambiguous_or_unsupported_framing_is_refused_and_the_connection_closed(
+    server: LocalHTTPServer, framing: bytes, status: int, message: bytes
+) -> None:
+    """RFC 9112 6.3: when the body's end is unclear, answer an error and close; never guess."""
+    data = b"POST /echo HTTP/1.1\r\nHost: www.example.test\r\n" + framing + b"\r\n" + SMUGGLED + GET_HOME
+    (refusal,) = responses(converse(server.address, data))  # and nothing after it
+    assert (refusal.status, refusal.header("connection"), refusal.body) == (status, "close", message)
+
+
+def test_transfer_encoding_from_an_http_1_0_client_is_refused(server: LocalHTTPServer) -> None:
+    data = b"POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+    assert [r.status for r in responses(converse(server.address, data))] == [400]  # RFC 9112 6.1: faulty framing
+
+
+def test_no_chunked_for_http_1_0(server: LocalHTTPServer) -> None:
+    """F6: an HTTP/1.0 client does not know chunked; the server closes the connection to end the body."""
+    data = converse(server.address, b"GET /chunked HTTP/1.0\r\n\r\n")
+    (response,) = responses(data)
+    assert (response.status, response.header("transfer-encoding"), response.body) == (
+        200,
+        None,
+        b"Hello, chunked world!\n",
+    )
+    assert response.header("connection") == "close"
+
+
+def test_head_has_the_headers_of_get_and_no_body(server: LocalHTTPServer) -> None:
+    """F7: HEAD is a GET without the body; the next response on the connection starts right after."""
+    data = converse(server.address, GET_HOME.replace(b"GET", b"HEAD") + GET_HOME)
+    head, _, rest = data.partition(b"\r\n\r\n")
+    (get,) = responses(rest)
+    assert head.decode().split("\r\n")[1:] == [f"{n.title()}: {v}" for n, v in get.headers]
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert get.body == b"<!doctype html>\n<title>example</title>\n<p>Hello from www.example.test</p>\n"
+
+
+@pytest.mark.parametrize(
+    ("request_head", "status"),
+    [
+        (b"GET / HTTP/1.1\r\nHost: www.example.test\r\nHost: evil.test\r\n", 400),  # which site?
+        (b"GET / HTTP/1.1\r\nHost: www.example.test\r\nHost: www.example.test\r\n", 400),
+        (b"GET / HTTP/1.0\r\n", 200),  # Host is required only since HTTP/1.1
+        (b"GET / HTTP/1.0\r\nHost: www.example.test\r\n", 200),
+        (b"GET http://www.example.test/ HTTP/1.1\r\nHost: www.example.test\r\n", 200),  # absolute-form
+        (b"GET http://www.example.test:80/chunked HTTP/1.1\r\nHost: other.test\r\n", 200),  # its authority wins
+        (b"GET http://other.test/ HTTP/1.1\r\nHost: www.example.test\r\n", 421),
+        (b"GET https://www.example.test/ HTTP/1.1\r\nHost: www.example.test\r\n", 400),  # not on this port
+        (b"GET / HTTP/1.1\r\nHost: other.test\r\n", 421),
+        (b"GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n", 200),
+    ],
+)
+def test_host_and_request_target(server: LocalHTTPServer, request_head: bytes, status: int) -> None:
+    assert [r.status for r in responses(converse(server.address, request_head + b"\r\n"))] == [status]
+
+
+@pytest.mark.parametrize(
+    ("request_head", "status", "allow"),
+    [
+        (b"POST / HTTP/1.1\r\nHost: www.example.test\r\nContent-Length: 0\r\n", 405, "GET, HEAD"),
+        (b"GET /echo HTTP/1.1\r\nHost: localhost\r\n", 405, "POST"),
+        (b"PUT / HTTP/1.1\r\nHost: www.example.test\r\n", 501, None),  # http.server has no do_PUT
+    ],
+)
+def test_methods_a_path_does_not_allow(server: LocalHTTPServer, request_head: bytes, status: int, allow: str) -> None:
+    (response,) = responses(converse(server.address, request_head + b"\r\n"))
+    assert (response.status, response.header("allow")) == (status, allow)
 
 
 def test_server_survives_a_client_that_resets(server: LocalHTTPServer) -> None:
     with socket.create_connection(server.address, timeout=5) as rude:
-        rude.sendall(b"GET / HTTP/1.1\r\nHost: a.test\r\n\r\n")  # keep-alive: the server waits for more
+        rude.sendall(b"GET / HTTP/1.1\r\nHost: www.example.test\r\n\r\n")  # keep-alive: the server waits for more
         rude.recv(1)
         rude.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")  # close = RST
     assert fetch(server.address, "www.example.test", "/").status == 200
