@@ -14,13 +14,16 @@ import pytest
 from tools.chromium import CHROMIUM, FLAGS
 from tools.serve import serving
 
-
+# Generous limits that only catch a hang: Playwright's default of 30 s per action and pytest's 30 s per test
+# were reached on a machine busy with other work, with nothing wrong in the site.
+HANG_MS = 120_000
 
 serve = serving  # the browser tests serve the built site exactly as `make serve` does
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
+    """One Chromium per pytest worker, shared by every browser test module: each test gets its own context."""
     missing = None
     if not shutil.which(CHROMIUM):
         missing = f"no Chromium at {CHROMIUM}: apt-get install chromium (or set CHROMIUM=/path/to/chromium)"
@@ -42,6 +45,7 @@ def browser():
 def page(browser):
     """A fresh page that records every URL it requests in `page.requests`."""
     context = browser.new_context()
+    context.set_default_timeout(HANG_MS)
     page = context.new_page()
     page.requests = []
     page.on("request", lambda request: page.requests.append(request.url))

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import build_site
-from tools.checks import FIRST_VISIT_BUDGET, LANGUAGES, structure
+from tests.helpers import shared_site
+from tools.checks.budgets import FIRST_VISIT_BUDGET
+from tools.checks.pages import LANGUAGES, structure
 
 from .conftest import serve
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.timeout(300)  # a hang, not a slow machine: the first test waits for the site build
 PAGES = sorted(p.relative_to(ROOT / "docs/ko").with_suffix("").as_posix() for p in (ROOT / "docs/ko").rglob("*.md"))
 
 
@@ -22,9 +24,7 @@ def url_path(page: str, lang: str) -> str:
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory):
-    site = tmp_path_factory.mktemp("site")
-    build_site(site)
-    with serve(site) as url:
+    with serve(shared_site(tmp_path_factory)) as url:
         yield url
 
 

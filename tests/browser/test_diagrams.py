@@ -18,6 +18,7 @@ from hooks.diagrams import SCHEMES, svg_path
 from tools.diagrams import ROOT, draw_all, mermaid_page, wanted
 
 DIAGRAMS = wanted()
+pytestmark = pytest.mark.timeout(300)  # a hang, not a slow machine: the first test waits for the site build
 
 
 def seen(svg: str) -> tuple[list[str], Counter]:

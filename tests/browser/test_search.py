@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import build_site
+from tests.helpers import anchors_of, build_site, stub_page
 
 from .conftest import serve
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.timeout(300)  # a hang, not a slow machine: the first test waits for the site build
 KO = {
     "index.md": "# 홈 { #home }\n\n## 소개 { #about }\n\n프런트엔드 이야기입니다.\n",
     "tcp-ip.md": (
@@ -46,9 +47,10 @@ def search_url(tmp_path_factory: pytest.TempPathFactory):
         for source in (ROOT / "docs" / lang).rglob("*.md"):  # every page the nav lists, as a stub
             stub = repo / source.relative_to(ROOT)
             stub.parent.mkdir(parents=True, exist_ok=True)
-            stub.write_text(f"# {source.stem} {{ #{source.stem} }}\n", encoding="utf-8")
-        for name, text in pages.items():
-            (repo / "docs" / lang / name).write_text(text, encoding="utf-8")
+            stub.write_text(stub_page(source.read_text(encoding="utf-8")), encoding="utf-8")
+        for name, text in pages.items():  # with the real page's heading ids as anchors: the glossary links some
+            real = (ROOT / "docs" / lang / name).read_text(encoding="utf-8")
+            (repo / "docs" / lang / name).write_text(f"{text}\n{anchors_of(real)}", encoding="utf-8")
     site = repo / "site"
     build_site(site, root=repo)
     with serve(site) as url:
@@ -60,7 +62,7 @@ def search(page, url: str, query: str) -> list[str]:
     page.goto(f"{url}?q={urllib.parse.quote(query)}")
     meta = page.locator(".md-search-result__meta")
     page.wait_for_function(
-        "m => m && !/초기화|Initializing|입력하세요|Type to start/.test(m.innerText)", arg=meta.element_handle(), timeout=10_000
+        "m => m && !/초기화|Initializing|입력하세요|Type to start/.test(m.innerText)", arg=meta.element_handle()
     )
     links = page.locator(".md-search-result__item > a").all()
     return [urllib.parse.urlsplit(a.get_attribute("href")).path for a in links]
