@@ -22,7 +22,7 @@ import trustme
 from snippets.loopback import LOOPBACK, ListeningServer
 from snippets.website.http_raw import Response, build_request, parse_response
 
-PAGE = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 15\r\n\r\nhello over TLS\n"
+PAGE = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 15\r\nConnection: close\r\n\r\nhello over TLS\n"
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def server_context(ca: trustme.CA, hostname: str) -> ssl.SSLContext:
 
 
 class TLSServer(ListeningServer):
-    """Accept one connection at a time, handshake, answer one fixed HTTP response."""
+    """Serve each connection in a thread of its own: handshake, one fixed HTTP response, close_notify."""
 
     def __init__(self, ca: trustme.CA, hostname: str = "www.example.test"):
         self.context = server_context(ca, hostname)
@@ -64,7 +64,8 @@ class TLSServer(ListeningServer):
         self._stopping = threading.Event()
         self._listener: socket.socket | None = None
         self._thread: threading.Thread | None = None
-        self._waker: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._wakers: set[socket.socket] = set()  # one per open connection: close() shuts them down
 
     def start(self) -> TLSServer:
         if self._listener is not None:
@@ -76,6 +77,7 @@ class TLSServer(ListeningServer):
         return self
 
     def _serve(self, listener: socket.socket) -> None:
+        workers: list[threading.Thread] = []
         with listener:
             while not self._stopping.is_set():
                 try:
@@ -83,10 +85,26 @@ class TLSServer(ListeningServer):
                 except TimeoutError:
                     continue
                 conn.settimeout(2.0)
-                with conn.dup() as self._waker:  # close() shuts it down to wake a blocked read
-                    self._handle(conn)
+                waker = conn.dup()  # wrap_socket takes conn over; shutting a dup down still wakes a blocked read
+                with self._lock:
+                    self._wakers.add(waker)
+                # a thread per connection, so a slow client delays only itself
+                workers = [w for w in workers if w.is_alive()]
+                workers.append(threading.Thread(target=self._handle, args=(conn, waker), name="tls-conn"))
+                workers[-1].start()
+        for worker in workers:
+            worker.join()
 
-    def _handle(self, conn: socket.socket) -> None:
+    def _handle(self, conn: socket.socket, waker: socket.socket) -> None:
+        try:
+            self._exchange(conn)
+        finally:
+            with self._lock:
+                self._wakers.discard(waker)
+            waker.close()
+
+    # --8<-- [start:server]
+    def _exchange(self, conn: socket.socket) -> None:
         try:
             tls = self.context.wrap_socket(conn, server_side=True)  # the handshake
         except ssl.SSLError as exc:
@@ -94,7 +112,8 @@ class TLSServer(ListeningServer):
             return
         except OSError:
             return
-        self.handshakes += 1
+        with self._lock:
+            self.handshakes += 1
         with tls:
             try:
                 request = b""
@@ -103,14 +122,18 @@ class TLSServer(ListeningServer):
                         return  # the client only wanted the handshake
                     request += chunk
                 tls.sendall(PAGE)
+                tls.unwrap()  # close_notify: the end is the server's choice, not a cut (RFC 8446 §6.1)
             except OSError:
                 pass  # a client that left early ends only its own connection
 
+    # --8<-- [end:server]
+
     def close(self) -> None:
         self._stopping.set()
-        if self._waker is not None:
-            with contextlib.suppress(OSError):  # already closed: nothing to wake
-                self._waker.shutdown(socket.SHUT_RDWR)
+        with self._lock:
+            for waker in self._wakers:
+                with contextlib.suppress(OSError):  # already closed: nothing to wake
+                    waker.shutdown(socket.SHUT_RDWR)
         if self._thread is not None:
             self._thread.join()
 
@@ -124,6 +147,7 @@ class TLSServer(ListeningServer):
 def _client_context(trusted_ca_pem: bytes) -> ssl.SSLContext:
     context = ssl.create_default_context(cadata=trusted_ca_pem.decode("ascii"))  # only this CA
     context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.hostname_checks_common_name = False  # the name must be in subjectAltName (RFC 9525 §6.3)
     return context
 
 

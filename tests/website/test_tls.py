@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+import datetime
 import socket
 import ssl
 import threading
 import time
+from pathlib import Path
 
 import pytest
+import trustme
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
-from snippets.website.tls import TLSServer, handshake, https_get, make_ca, server_context
+from snippets.website.tls import PAGE, TLSServer, handshake, https_get, make_ca, server_context
 
 pytestmark = pytest.mark.timeout(10)
 
@@ -131,7 +138,7 @@ def stuck_in_a_handshake(server: TLSServer, silent: socket.socket) -> None:
     accepted the connection: from then on it is, or is about to be, blocked reading the rest."""
     silent.sendall(b"\x16\x03\x01")
     for _ in range(500):  # 5 s at most: only a hang takes that long
-        if server._waker is not None:
+        if server._wakers:
             return
         time.sleep(0.01)
     pytest.fail("the server never accepted the connection")
@@ -154,6 +161,107 @@ def test_a_handshake_left_to_time_out_records_no_eof_error(ca) -> None:
     and `errors` stays empty, so that test's assertion would fail."""
     with TLSServer(ca) as server, socket.create_connection(server.address, timeout=5) as silent:
         stuck_in_a_handshake(server, silent)
-        server._waker = None  # close() finds nothing to wake: the handshake runs into the 2 s timeout
+        with server._lock:
+            server._wakers.clear()  # close() finds nothing to wake: the handshake runs into the 2 s timeout
         server.close()
     assert server.errors == []
+
+
+# F9: the name must be in subjectAltName
+
+
+def cn_only_context(ca: trustme.CA, directory: Path) -> ssl.SSLContext:
+    """A server context whose certificate names www.example.test only in its subject CN (no subjectAltName),
+    issued by an intermediate of ca: what Python's default hostname_checks_common_name would still accept."""
+    intermediate = ca.create_child_ca()
+    issuer = x509.load_pem_x509_certificate(intermediate.cert_pem.bytes())
+    issuer_key = serialization.load_pem_private_key(intermediate.private_key_pem.bytes(), password=None)
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, HOST)]))
+        .issuer_name(issuer.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(issuer_key, hashes.SHA256())
+    )
+    (directory / "chain.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM) + intermediate.cert_pem.bytes())
+    (directory / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(directory / "chain.pem", directory / "key.pem")
+    return context
+
+
+def test_a_name_only_in_the_subject_cn_is_not_accepted(ca, ca_pem: bytes, tmp_path: Path) -> None:
+    """F9: RFC 9525 6.3 (and RFC 6125 before it): a client checks subjectAltName, never the CN."""
+    with TLSServer(ca) as server:
+        server.context = cn_only_context(ca, tmp_path)  # used from the next connection on
+        result = handshake(server.address, HOST, ca_pem)
+        with pytest.raises(ssl.SSLCertVerificationError, match="Hostname mismatch"):
+            https_get(server.address, HOST, ca_pem)
+    assert (result.verified, result.error) == (False, f"Hostname mismatch, certificate is not valid for '{HOST}'.")
+    assert server.handshakes == 0
+
+
+# F10: close_notify, and one slow client does not hold up the others
+
+
+def test_the_server_ends_with_close_notify(server: TLSServer, ca_pem: bytes) -> None:
+    """Without close_notify a TLS client cannot tell the server's end from a cut connection (RFC 8446 6.1):
+    with suppress_ragged_eofs=False Python raises SSLEOFError for a bare TCP close, and reads b"" here."""
+    context = ssl.create_default_context(cadata=ca_pem.decode())
+    with socket.create_connection(server.address, timeout=5) as raw:
+        with context.wrap_socket(raw, server_hostname=HOST, suppress_ragged_eofs=False) as tls:
+            tls.sendall(b"GET / HTTP/1.1\r\nHost: www.example.test\r\n\r\n")
+            received = b""
+            while chunk := tls.recv(4096):
+                received += chunk
+    assert received == PAGE
+
+
+REQUEST = b"GET / HTTP/1.1\r\nHost: www.example.test\r\n\r\n"
+
+
+def slow_client(address: tuple[str, int], ca_pem: bytes, others_done: threading.Event, events: list[str]) -> None:
+    """Handshake, then send the request a byte at a time (every 0.1 s, each well inside the server's 2 s read
+    timeout) while others_done is unset; the last byte only after it, or after at most about 5 s."""
+    context = ssl.create_default_context(cadata=ca_pem.decode())
+    with socket.create_connection(address, timeout=10) as raw, context.wrap_socket(raw, server_hostname=HOST) as tls:
+        events.append("slow: handshake done")
+        sent = 0
+        while sent < len(REQUEST) - 1 and not others_done.wait(0.1):
+            tls.sendall(REQUEST[sent : sent + 1])
+            sent += 1
+        others_done.wait(5)
+        events.append("slow: request complete")
+        tls.sendall(REQUEST[sent:])
+        with tls.makefile("rb") as reader:
+            events.append(f"slow: {reader.read().splitlines()[0].decode()}")
+
+
+def test_a_slow_client_does_not_hold_up_others(server: TLSServer, ca_pem: bytes) -> None:
+    """F10: while one client trickles its request, another one is served in full. The order of events is
+    the proof: served one at a time, the fast client could only finish after the slow one's request."""
+    others_done, events = threading.Event(), []
+    slow = threading.Thread(target=slow_client, args=(server.address, ca_pem, others_done, events))
+    slow.start()
+    try:
+        for _ in range(500):  # wait (no fixed sleep) until the slow client is inside its request
+            if events:
+                break
+            time.sleep(0.01)
+        try:
+            response = https_get(server.address, HOST, ca_pem)
+            events.append(f"fast: {response.status}")
+        except OSError as error:
+            events.append(f"fast: {type(error).__name__}")
+    finally:
+        others_done.set()
+        slow.join()
+    assert events == ["slow: handshake done", "fast: 200", "slow: request complete", "slow: HTTP/1.1 200 OK"]
