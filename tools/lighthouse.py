@@ -1,17 +1,21 @@
 """Lighthouse scores of the built site, mobile preset.
 
-    python tools/lighthouse.py            # every page of both languages: write benchmarks/results/lighthouse.{md,json}
-    python tools/lighthouse.py --check    # home and the TCP/IP page in each language: fail below the targets
-                                          # (the last step of `make test`)
-    python tools/lighthouse.py /iac/ /en/  # these pages, RUNS times each (LIGHTHOUSE_RUNS, default 3): print only
+    python tools/lighthouse.py --check      # the check in `make test` (tests/tools/test_lighthouse.py runs it):
+                                            # home and TCP/IP in each language, accessibility, best practices
+                                            # and SEO only, one run each; fails below the targets
+    python tools/lighthouse.py /iac/ /en/   # these pages, all four categories, RUNS times each (LIGHTHOUSE_RUNS,
+                                            # default 3): print the runs and their median
+    make lighthouse                         # every page of both languages and a default Material page, median of
+                                            # 3: benchmarks/results/lighthouse.{md,json} (tools/perf.py)
 
 Lighthouse 12.2.3 (npm, pinned in package-lock.json; 13.x needs Node 22) drives Debian's Chromium
 (CHROME_PATH) against the site served as tools/serve.py serves it (gzip, like GitHub Pages) on 127.0.0.1.
-The checked pages are measured RUNS times and the run with the median performance score is kept (other
-pages once): performance depends on how busy the machine is, so `make test` runs this after the tests,
-not beside them. Targets (issue 7): performance >= 0.98, accessibility, best practices and SEO = 1; `make test`
-fails below them. What got the long pages there: Material's scripts deferred (overrides/main.html) and notebook
-output as <samp>, which Material's script does not mount (hooks/notebook_cells.py); benchmarks/README.md.
+
+Targets (issue 7): performance >= 0.98, accessibility, best practices and SEO = 1. Only the last three are a
+check in `make test`: they come from audits of the page's markup and requests, and gave the same scores with
+both cores busy as on a quiet machine (benchmarks/README.md). Performance comes from a timed trace and fell to
+0.95 on a busy machine with nothing wrong in the site, so it is a figure of `make perf`, next to the score of a
+default Material page measured in the same run, and never fails `make test`.
 """
 
 from __future__ import annotations
@@ -19,9 +23,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,16 +39,16 @@ from tools.serve import serving  # noqa: E402
 
 LIGHTHOUSE = ROOT / "node_modules/.bin/lighthouse"
 CHECKED = ["/", "/tcp-ip/", "/en/", "/en/tcp-ip/"]
+CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
+TARGETS = {"performance": 0.98, "accessibility": 1.0, "best-practices": 1.0, "seo": 1.0}  # issue 7
+LOAD_INDEPENDENT = ["accessibility", "best-practices", "seo"]  # the categories `make test` checks
+RUNS = int(os.environ.get("LIGHTHOUSE_RUNS", "3"))
 
 
 def every_page() -> list[str]:
     pages = sorted(p.relative_to(ROOT / "docs/ko").with_suffix("").as_posix() for p in (ROOT / "docs/ko").rglob("*.md"))
     paths = ["/" if p == "index" else f"/{p}/" for p in pages]
     return paths + ["/en" + p for p in paths]
-CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
-TARGETS = {"performance": 0.98, "accessibility": 1.0, "best-practices": 1.0, "seo": 1.0}  # issue 7
-RUNS = int(os.environ.get("LIGHTHOUSE_RUNS", "3"))
-RESULTS = ROOT / "benchmarks/results"
 
 
 def missing() -> str | None:
@@ -53,75 +59,117 @@ def missing() -> str | None:
     return None
 
 
-def run_once(url: str, out: Path) -> dict:
+def run_once(url: str, out: Path, categories: Iterable[str] = CATEGORIES) -> dict:
+    """One Lighthouse run in a fresh Chromium: the scores of `categories` and the audits scoring below 0.9."""
+    categories = list(categories)
     cmd = [str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={out}", f"--chrome-flags={' '.join(FLAGS)}",
-           "--form-factor=mobile", "--only-categories=" + ",".join(CATEGORIES)]
-    proc = subprocess.run(cmd, env={**os.environ, "CHROME_PATH": CHROMIUM}, capture_output=True, text=True, timeout=180)
+           "--form-factor=mobile", "--only-categories=" + ",".join(categories)]
+    proc = subprocess.run(cmd, env={**os.environ, "CHROME_PATH": CHROMIUM}, capture_output=True, text=True, timeout=300)
     if proc.returncode or not out.is_file():
         raise RuntimeError(f"lighthouse {url} failed ({proc.returncode}): {proc.stderr[-1500:]}")
-    report = json.loads(out.read_text(encoding="utf-8"))
+    return parse_report(json.loads(out.read_text(encoding="utf-8")), url, categories)
+
+
+def parse_report(report: dict, url: str, categories: Iterable[str] = CATEGORIES) -> dict:
+    """The scores of a Lighthouse JSON report; a runtime error or a category without a score fails, naming the URL."""
     if report.get("runtimeError"):
         raise RuntimeError(f"lighthouse {url}: {report['runtimeError']}")
-    scores = {c: report["categories"][c]["score"] for c in CATEGORIES}
+    scores = {}
+    for category in categories:
+        score = report.get("categories", {}).get(category, {}).get("score")
+        if score is None:
+            raise RuntimeError(f"lighthouse {url}: no {category} score in the report (did the page load?)")
+        scores[category] = score
     failing = sorted(f"{k} ({a['score']})" for k, a in report["audits"].items()
-                     if a.get("score") is not None and a["score"] < 0.9 and a.get("scoreDisplayMode") in ("binary", "numeric", "metricSavings"))
+                     if a.get("score") is not None and a["score"] < 0.9
+                     and a.get("scoreDisplayMode") in ("binary", "numeric", "metricSavings"))
     return {"scores": scores, "failing": failing, "lighthouse": report["lighthouseVersion"]}
 
 
-def measure(pages: list[str], runs: int = RUNS, repeated: tuple[str, ...] = tuple(CHECKED)) -> dict[str, dict]:
+def median_of(runs: list[dict]) -> dict:
+    """Each category's median over the runs, every run's scores, and the failing audits of the run whose
+    performance (or, without it, first category) is the median, so they explain the figure shown."""
+    if not runs:
+        raise ValueError("no Lighthouse runs to take the median of")
+    categories = list(runs[0]["scores"])
+    key = "performance" if "performance" in categories else categories[0]
+    middle = sorted(runs, key=lambda r: r["scores"][key])[(len(runs) - 1) // 2]
+    return {"scores": {c: statistics.median_low([r["scores"][c] for r in runs]) for c in categories},
+            "runs": [r["scores"] for r in runs], "failing": middle["failing"], "lighthouse": middle["lighthouse"]}
+
+
+def measure_served(base: str, pages: Iterable[str], runs: int, categories: Iterable[str], tmp: Path,
+                   label: str = "") -> dict[str, dict]:
+    """Measure pages of a site already served at `base`, `runs` times each; print each page's median."""
+    results = {}
+    for page in pages:
+        tries = [run_once(base + page, tmp / f"run-{i}.json", categories) for i in range(runs)]
+        results[page] = median_of(tries)
+        print(f"{label}{page}: {results[page]['scores']} (runs: {results[page]['runs']})", flush=True)
+    return results
+
+
+def measure(pages: Iterable[str], runs: int = RUNS, categories: Iterable[str] = CATEGORIES,
+            site: Path | None = None) -> dict[str, dict]:
+    """Serve `site` (built into a temp dir when None) and measure `pages` on it."""
     with tempfile.TemporaryDirectory(prefix="lighthouse-") as tmp:
-        site = Path(tmp) / "site"
-        build(site)
+        if site is None:
+            site = Path(tmp) / "site"
+            build(site)
         with serving(site) as base:
-            results = {}
-            for page in pages:
-                tries = sorted((run_once(base + page, Path(tmp) / f"run-{i}.json") for i in range(runs if page in repeated else 1)),
-                               key=lambda r: r["scores"]["performance"])
-                results[page] = tries[len(tries) // 2] | {"performance_runs": [t["scores"]["performance"] for t in tries]}
-                print(f"{page}: {results[page]['scores']} (performance runs {results[page]['performance_runs']})", flush=True)
-            return results
+            return measure_served(base, pages, runs, categories, Path(tmp))
 
 
 def below(results: dict[str, dict], limits: dict[str, float]) -> list[str]:
+    """Every measured category of every page under its limit (categories not measured are not judged)."""
     return [f"{page}: {cat} {r['scores'][cat]} < {limits[cat]} (failing audits: {', '.join(r['failing']) or 'none'})"
-            for page, r in results.items() for cat in CATEGORIES if r["scores"][cat] is None or r["scores"][cat] < limits[cat]]
+            for page, r in results.items() for cat in r["scores"] if cat in limits and r["scores"][cat] < limits[cat]]
 
 
-def table(results: dict[str, dict]) -> str:
+def check(site: Path | None = None) -> list[str]:
+    """The `make test` check: the checked pages, the load-independent categories, one run each."""
+    results = measure(CHECKED, runs=1, categories=LOAD_INDEPENDENT, site=site)
+    return below(results, {c: TARGETS[c] for c in LOAD_INDEPENDENT})
+
+
+def percent(score: float) -> str:
+    return f"{score * 100:.0f}"
+
+
+def table(results: dict[str, dict], baseline: dict[str, dict] | None = None) -> str:
+    """Markdown: one row per page (median of its runs), the baseline page first, every run's performance."""
     version = next(iter(results.values()))["lighthouse"]
-    lines = [f"Lighthouse {version}, mobile preset; pages checked by `make test` (*) median of {RUNS} runs by performance, "
-             "others one run; `make lighthouse` (site served by tools/serve.py, gzip on, 127.0.0.1).", "",
-             "| page | performance | accessibility | best practices | SEO | performance, all runs |",
+    runs = len(next(iter(results.values()))["runs"])
+    lines = [f"Lighthouse {version}, mobile preset, median of {runs} run(s) per category; site served by tools/serve.py "
+             "(gzip on, 127.0.0.1); `make lighthouse` or `make perf`. Targets (issue 7): performance >= 98, the others 100; "
+             "`make test` checks accessibility, best practices and SEO of the pages marked (*), performance nowhere.", "",
+             "| page | performance | accessibility | best practices | SEO | performance, every run |",
              "| --- | ---: | ---: | ---: | ---: | --- |"]
-    for page, r in results.items():
+    rows = [(f"baseline: default Material page `{p}`", r) for p, r in (baseline or {}).items()]
+    rows += [(f"`{p}`{' (*)' if p in CHECKED else ''}", r) for p, r in results.items()]
+    for name, r in rows:
         s = r["scores"]
-        lines.append(f"| `{page}`{' (*)' if page in CHECKED else ''} | {s['performance'] * 100:.0f} | {s['accessibility'] * 100:.0f} | "
-                     f"{s['best-practices'] * 100:.0f} | {s['seo'] * 100:.0f} | {', '.join(f'{p * 100:.0f}' for p in r['performance_runs'])} |")
+        lines.append(f"| {name} | {s['performance'] * 100:.0f} | {s['accessibility'] * 100:.0f} | "
+                     f"{s['best-practices'] * 100:.0f} | {s['seo'] * 100:.0f} | "
+                     f"{', '.join(percent(run['performance']) for run in r['runs'])} |")
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str]) -> int:
-    check = "--check" in argv
     chosen = [a for a in argv if a.startswith("/")]
     if unknown := sorted(set(chosen) - set(every_page())):
         raise SystemExit(f"lighthouse: not a page of the site: {', '.join(unknown)}")
+    if "--check" not in argv and not chosen:
+        raise SystemExit(__doc__)
     if problem := missing():
-        if os.environ.get("CI") == "true" or not check:
+        if os.environ.get("CI") == "true" or chosen:
             raise SystemExit(f"lighthouse: {problem}")
         print(f"lighthouse: skipped ({problem}); CI runs it")
         return 0
     if chosen:
-        measure(chosen, repeated=tuple(chosen))
+        measure(chosen)
         return 0
-    results = measure(CHECKED if check else every_page())
-    if not check:
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / "lighthouse.json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        (RESULTS / "lighthouse.md").write_text(table(results), encoding="utf-8")
-        print(f"wrote {RESULTS.relative_to(ROOT)}/lighthouse.md")
-    for p in below({p: r for p, r in results.items() if p not in CHECKED}, TARGETS):
-        print(f"lighthouse: below the target (not a page `make test` checks): {p}")
-    problems = below({p: r for p, r in results.items() if p in CHECKED}, TARGETS)
+    problems = check()
     for p in problems:
         print(f"lighthouse: FAIL {p}")
     return 1 if problems else 0
