@@ -15,7 +15,7 @@ NB ?=
 # Extra pytest options for every target that runs pytest: make test PYTEST_ARGS="-k dns -x --durations=10"
 PYTEST_ARGS ?=
 
-.PHONY: help serve build test lighthouse test-unit test-notebooks test-site test-browser notebooks soak fuzz diagrams notebook-new lab translations translations-synced lock clean
+.PHONY: help serve build test lighthouse perf test-unit test-notebooks test-site test-browser notebooks soak fuzz diagrams notebook-new lab translations translations-synced lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -62,14 +62,16 @@ serve: build ## Build, then serve the site on http://127.0.0.1:8000 (PORT=8001 f
 # Tests run through tools/hermetic.py: as root (CI) in a new network namespace with only loopback.
 HERMETIC := $(PY) tools/hermetic.py
 
-test: $(VENV)/.installed node_modules/.installed $(ZENSICAL_VENV)/.installed ## Every check: unit, notebooks (nbval), strict build, site, browser, then Lighthouse
+test: $(VENV)/.installed node_modules/.installed $(ZENSICAL_VENV)/.installed ## Every check: unit, notebooks (nbval), strict build, site, browser, Lighthouse a11y/SEO
 	$(HERMETIC) $(PY) -m pytest -n 2 --dist loadfile -p no:cacheprovider \
 	  --nbval --nbval-cell-timeout=30 --nbval-kernel-name=python3 $(PYTEST_ARGS) tests notebooks
-	@# after the tests, on a quiet machine: Lighthouse scores depend on how busy the CPU is
-	$(HERMETIC) $(PY) tools/lighthouse.py --check
 
-lighthouse: $(VENV)/.installed node_modules/.installed ## Lighthouse scores of every page (both languages) into benchmarks/results/lighthouse.md
-	$(HERMETIC) $(PY) tools/lighthouse.py
+lighthouse: $(VENV)/.installed node_modules/.installed ## Lighthouse of every page and a default Material page into benchmarks/results/lighthouse.md
+	$(HERMETIC) $(PY) tools/perf.py lighthouse
+
+# Time and Lighthouse figures depend on how busy the machine is: measured here, each next to a baseline, never asserted.
+perf: $(VENV)/.installed node_modules/.installed ## Build, nbval and Lighthouse figures vs a default-Material baseline into benchmarks/results/perf.md (PARTS="build nbval lighthouse suite")
+	$(HERMETIC) $(PY) tools/perf.py $(PARTS)
 
 test-unit: $(VENV)/.installed ## Only the unit tests of snippets/ and of the tools
 	$(PY) -m pytest -n 2 --dist loadfile -p no:cacheprovider $(PYTEST_ARGS) tests --ignore=tests/site --ignore=tests/browser
