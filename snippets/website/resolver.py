@@ -5,9 +5,13 @@ the walking. It asks the root, which refers it to the `test.` servers, which
 refer it to the `example.test.` servers, which answer. Each answer is cached
 for its TTL, measured on an injected clock so the demo can skip time.
 
+A reply cut short with TC=1 (it did not fit in 512 bytes of UDP) is asked
+again over TCP, where each message follows its two-byte length.
+
 Simplified on purpose: only positive answers are cached (RFC 2308 also
-caches NXDOMAIN), referrals are not cached, CNAMEs are not followed, only
-UDP is spoken (a truncated reply is an error), and query IDs count up from 1
+caches NXDOMAIN), referrals are not cached, CNAMEs are not followed, no EDNS
+is sent (real resolvers offer 1232 bytes, so fewer answers need TCP), and
+query IDs count up from 1
 where a real resolver picks random IDs and source ports so that an attacker
 off the path cannot guess them. Servers are reached only through the strict
 NS-name table explained in dns_servers.py.
@@ -64,30 +68,49 @@ def _shown(zone: str) -> str:
 
 
 # --8<-- [start:ask]
-def ask(address: tuple[str, int], name: str, qtype: str = "A", ident: int = 1, timeout: float = 2.0) -> Message:
-    """One question over UDP, no recursion wanted; the reply must match it."""
+def ask(
+    address: tuple[str, int], name: str, qtype: str = "A", ident: int = 1, timeout: float = 2.0, tcp: bool = False
+) -> Message:
+    """One question over UDP (or TCP), no recursion wanted; the reply must match it."""
     if address[0] != LOOPBACK:
         raise ValueError(f"this demo only talks to {LOOPBACK}, not {address[0]}")
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.settimeout(timeout)
-        sock.connect(address)  # a connected socket hears "port unreachable"
-        try:
-            sock.send(build_query(name, qtype, ident, recursion_desired=False))
-            data = sock.recv(65535)
-        except ConnectionRefusedError:
-            raise ResolveError("refused: nothing listens there") from None
-        except TimeoutError:
-            raise ResolveError(f"did not answer in {timeout} s") from None
+    query = build_query(name, qtype, ident, recursion_desired=False)
+    over = " over TCP" if tcp else ""
+    try:
+        data = _exchange_tcp(address, query, timeout) if tcp else _exchange_udp(address, query, timeout)
+    except ConnectionRefusedError:
+        raise ResolveError(f"refused{over}: nothing listens there") from None
+    except TimeoutError:
+        raise ResolveError(f"did not answer{over} in {timeout} s") from None
     try:
         reply = parse_message(data)
     except DNSError as exc:
-        raise ResolveError(f"sent a bad message: {exc}") from None
+        raise ResolveError(f"sent a bad message{over}: {exc}") from None
     asked = [(q.name.lower(), q.type) for q in reply.questions]
     if not reply.qr or reply.id != ident or asked != [(_absolute(name), qtype)]:
         raise ResolveError("answered a different question")  # or it is not ours at all
-    if reply.tc:
-        raise ResolveError("truncated its reply; TCP is not implemented")
+    if reply.tc and tcp:
+        raise ResolveError("truncated its reply even over TCP")
     return reply
+
+
+def _exchange_udp(address: tuple[str, int], query: bytes, timeout: float) -> bytes:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(timeout)
+        sock.connect(address)  # a connected socket hears "port unreachable"
+        sock.send(query)
+        return sock.recv(65535)
+
+
+def _exchange_tcp(address: tuple[str, int], query: bytes, timeout: float) -> bytes:
+    with socket.create_connection(address, timeout) as sock:
+        sock.sendall(len(query).to_bytes(2, "big") + query)  # RFC 1035 4.2.2: length first
+        with sock.makefile("rb") as stream:
+            prefix = stream.read(2)
+            data = stream.read(int.from_bytes(prefix, "big")) if len(prefix) == 2 else b""
+    if len(prefix) < 2 or len(data) < int.from_bytes(prefix, "big"):
+        raise ResolveError("closed the TCP connection mid-reply")
+    return data
 
 
 # --8<-- [end:ask]
@@ -137,8 +160,12 @@ class Resolver:
         """Start at the root; each referral names the servers one level down."""
         zone, address, path = ".", self.root_address, []
         for _ in range(self.max_referrals):
+            ident = next(self._ids) & 0xFFFF
             try:
-                reply = ask(address, name, qtype, next(self._ids) & 0xFFFF, self.timeout)
+                reply = ask(address, name, qtype, ident, self.timeout)
+                if reply.tc:  # more than fits in 512 bytes of UDP: the same question over TCP
+                    path.append(f"{_shown(zone)} -> truncated (TC=1), asking again over TCP")
+                    reply = ask(address, name, qtype, ident, self.timeout, tcp=True)
             except ResolveError as exc:
                 raise ResolveError(f"the server for {_shown(zone)} {exc}") from None
             referral = [r for r in reply.authority if r.type == "NS"]
@@ -157,7 +184,8 @@ class Resolver:
         records = [r for r in reply.answers if r.type == qtype and r.name.lower() == name]
         addresses = tuple(r.data for r in records)
         ttl = min((r.ttl for r in records), default=0)  # the set lives as long as its shortest
-        said = f"answer {' '.join(addresses)} ttl {ttl}" if addresses else reply.rcode
+        listed = " ".join(addresses) if len(addresses) <= 3 else f"{addresses[0]} and {len(addresses) - 1} more"
+        said = f"answer {listed} ttl {ttl}" if addresses else reply.rcode
         path.append(f"{_shown(zone)} -> {said}")
         return Answer(name, reply.rcode, addresses, ttl, tuple(path), from_cache=False)
 

@@ -151,7 +151,7 @@ def test_only_loopback_addresses_are_accepted() -> None:
         (lambda q: bytes([q[0] ^ 1]) + q[1:2] + b"\x80" + q[3:], "answered a different question"),  # wrong id
         (lambda q: q, "answered a different question"),  # QR=0: our own query echoed back
         (lambda q: q[:2] + b"\x80\x00" + build_query("evil.test")[4:], "answered a different question"),
-        (lambda q: q[:2] + b"\x82\x00" + q[4:], "truncated its reply; TCP is not implemented"),
+        (lambda q: q[:2] + b"\x82\x00" + q[4:], "^the server for root . refused over TCP: nothing listens there$"),
         (lambda q: q[:2] + b"\x80\x02" + q[4:], "^the server for root . answered SERVFAIL$"),
     ],
 )
@@ -225,3 +225,61 @@ def test_ask_is_one_question_to_one_server(dns: DNSHierarchy) -> None:
     assert (reply.id, reply.rd, reply.aa, [r.name for r in reply.authority]) == (77, False, False, ["test."])
     with pytest.raises(ValueError, match="only talks to 127.0.0.1"):
         ask(("192.0.2.53", 53), "www.example.test")
+
+
+def test_a_truncated_answer_is_asked_again_over_tcp(dns: DNSHierarchy) -> None:  # F3
+    answer = resolver_for(dns).resolve("pool.example.test")
+    assert answer.path[2:] == (
+        "example.test. -> truncated (TC=1), asking again over TCP",
+        "example.test. -> answer 127.0.0.1 and 39 more ttl 300",
+    )
+    assert sorted(answer.addresses) == sorted(f"127.0.0.{i}" for i in range(1, 41))
+    assert dns.queries()["example.test."] == ["pool.example.test. A", "pool.example.test. A over TCP"]
+
+
+def test_ask_over_tcp(dns: DNSHierarchy) -> None:
+    reply = ask(dns.nameservers["ns1.example.test."], "pool.example.test", ident=9, tcp=True)
+    assert (reply.id, reply.tc, len(reply.answers)) == (9, False, 40)
+
+
+class FakeTCP:
+    """A TCP 'server' on loopback that reads one query and answers with reply(query) as raw bytes."""
+
+    def __init__(self, reply: Callable[[bytes], bytes]):
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.address = self.sock.getsockname()
+        self._thread = threading.Thread(target=self._run, args=(reply,))
+
+    def _run(self, reply: Callable[[bytes], bytes]) -> None:
+        conn, _ = self.sock.accept()
+        with conn:
+            stream = conn.makefile("rb")
+            query = stream.read(struct.unpack("!H", stream.read(2))[0])
+            conn.sendall(reply(query))
+
+    def __enter__(self) -> FakeTCP:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._thread.join()
+        self.sock.close()
+
+
+def framed(message: bytes) -> bytes:
+    return struct.pack("!H", len(message)) + message
+
+
+@pytest.mark.parametrize(
+    ("reply", "message"),
+    [
+        (lambda q: framed(q[:2] + b"\x80\x00" + q[4:])[:-1], "closed the TCP connection mid-reply"),
+        (lambda q: b"\x00", "closed the TCP connection mid-reply"),
+        (lambda q: framed(q[:2] + b"\x82\x00" + q[4:]), "truncated its reply even over TCP"),
+        (lambda q: framed(b"\x00garbage"), "sent a bad message over TCP: message of 8 bytes"),
+    ],
+)
+def test_bad_tcp_replies_are_clear_errors(reply: Callable[[bytes], bytes], message: str) -> None:
+    with FakeTCP(reply) as liar:
+        with pytest.raises(ResolveError, match=message):
+            ask(liar.address, "www.example.test", tcp=True, timeout=1.0)
