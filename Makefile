@@ -15,7 +15,7 @@ NB ?=
 # Extra pytest options for every target that runs pytest: make test PYTEST_ARGS="-k dns -x --durations=10"
 PYTEST_ARGS ?=
 
-.PHONY: help serve build test lighthouse perf test-unit test-notebooks test-site test-browser notebooks soak fuzz diagrams notebook-new lab translations translations-synced lock clean
+.PHONY: help serve build test lighthouse perf test-unit test-notebooks test-site test-browser notebooks soak fuzz diagrams notebook-new lint lab translations translations-synced lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -85,6 +85,10 @@ test-site: $(VENV)/.installed node_modules/.installed $(ZENSICAL_VENV)/.installe
 test-browser: $(VENV)/.installed node_modules/.installed ## Only the browser tests (Chromium: search, switch, axe)
 	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS) tests/browser
 
+lint: $(VENV)/.installed ## Fix what ruff can (lint and format: snippets, notebooks, extensions, hooks, tools, tests); make test checks the same
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
 notebooks: $(VENV)/.installed ## Re-execute notebooks and store clean outputs (NB=notebooks/x.ipynb for one)
 	$(PY) tools/notebooks.py run $(NB)
 
@@ -92,13 +96,13 @@ soak: $(VENV)/.installed ## Run the whole nbval suite N times (N=20; NB= for one
 	$(HERMETIC) $(PY) tools/soak.py $(or $(N),20) $(PYTEST_ARGS) $(or $(NB),notebooks)
 
 fuzz: $(VENV)/.installed ## Every parser fuzz test with EXAMPLES cases each (default 100000), with the counts run
-	FUZZ_EXAMPLES=$(or $(EXAMPLES),100000) $(PY) -m pytest -p no:cacheprovider -n 2 --dist loadfile -m fuzz \
+	FUZZ_EXAMPLES=$(or $(EXAMPLES),100000) $(PY) -m pytest -p no:cacheprovider -n 2 --dist loadfile -m fuzz $(PYTEST_ARGS) \
 	  --hypothesis-show-statistics tests
 
 diagrams: $(VENV)/.installed node_modules/.installed ## Redraw diagrams/*.svg that no longer match their notebook output (ALL=1: every one)
 	$(PY) tools/diagrams.py $(if $(ALL),--all)
 
-notebook-new: $(VENV)/.installed ## New notebook from a script with `# %% tag` cells: SCRIPT=scratch/tcp_echo.py (FORCE=1 replaces it)
+notebook-new: $(VENV)/.installed ## New notebook from a script with `# %% tag` cells: SCRIPT=scratch/tcp_ip_echo.py (FORCE=1 replaces it)
 	@test -n "$(SCRIPT)" || { echo "usage: make notebook-new SCRIPT=scratch/name.py [FORCE=1: replace notebooks/name.ipynb]"; exit 2; }
 	$(PY) tools/notebooks.py new $(SCRIPT) $(if $(FORCE),--force)
 
