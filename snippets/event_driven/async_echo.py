@@ -11,12 +11,21 @@ tested by tests/event_driven/.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 
 from snippets.event_driven.callbacks import BACKLOG, Handler, echo
 from snippets.event_driven.loop import describe
 from snippets.tcp_ip.echo import EchoError
-from snippets.tcp_ip.framing import HEADER, MAX_PAYLOAD, FrameError, check_header, encode_frame
+from snippets.tcp_ip.framing import (
+    HEADER,
+    LINGER_BYTES,
+    LINGER_SECONDS,
+    MAX_PAYLOAD,
+    FrameError,
+    check_header,
+    encode_frame,
+)
 
 LOOPBACK = "127.0.0.1"
 
@@ -46,12 +55,24 @@ async def read_frame(reader: asyncio.StreamReader, max_payload: int = MAX_PAYLOA
 # --8<-- [end:read-frame]
 
 
+async def close_after_error(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """framing.close_after_error() for streams: FIN, then read until EOF, bounded."""
+    discarded = 0
+    with contextlib.suppress(OSError):  # TimeoutError included: the peer kept on sending
+        writer.write_eof()  # sent once the error frame before it is out
+        async with asyncio.timeout(LINGER_SECONDS):
+            while discarded < LINGER_BYTES and (chunk := await reader.read(65536)):
+                discarded += len(chunk)
+    writer.close()
+
+
 class AsyncioEchoServer:
     """Echo every data frame back, on an asyncio loop in a thread of its own."""
 
-    def __init__(self, handler: Handler = echo, max_payload: int = MAX_PAYLOAD):
+    def __init__(self, handler: Handler = echo, max_payload: int = MAX_PAYLOAD, idle_timeout: float = 5.0):
         self.handler = handler
         self.max_payload = max_payload
+        self.idle_timeout = idle_timeout
         self.served_connections = 0
         self.errors: list[str] = []
         self._address: tuple[str, int] | None = None
@@ -87,16 +108,22 @@ class AsyncioEchoServer:
 
     # --8<-- [start:asyncio-echo]
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        """Echo frames until the peer closes or misbehaves."""
+        """Echo frames until the peer closes, goes silent, or misbehaves."""
         self.served_connections += 1
         try:
-            while (frame := await read_frame(reader, self.max_payload)) is not None:
-                _kind, payload = frame
-                writer.write(encode_frame(self.handler(payload)))
-                await writer.drain()  # wait while the client is not reading
+            while True:
+                async with asyncio.timeout(self.idle_timeout):  # a silent peer must not keep a task
+                    if (frame := await read_frame(reader, self.max_payload)) is None:
+                        break
+                    writer.write(encode_frame(self.handler(frame[1])))
+                    await writer.drain()  # wait while the client is not reading
         except FrameError as exc:
             self.errors.append(str(exc))
             writer.write(encode_frame(str(exc).encode(), b"E"))
+            await close_after_error(reader, writer)  # FIN, not RST: the peer reads the error frame
+        except TimeoutError:
+            self.errors.append(f"idle for more than {self.idle_timeout} s")
+            writer.transport.abort()  # close() would wait for a client that does not read
         except OSError as exc:
             self.errors.append(f"connection error: {type(exc).__name__}")
         except Exception as exc:  # the handler failed: end this connection only

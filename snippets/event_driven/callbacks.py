@@ -17,7 +17,15 @@ from dataclasses import dataclass, field
 
 from snippets.event_driven.loop import EventLoop, describe
 from snippets.loopback import LOOPBACK, ListeningServer
-from snippets.tcp_ip.framing import HEADER, MAX_PAYLOAD, FrameError, encode_frame, split_frames
+from snippets.tcp_ip.framing import (
+    HEADER,
+    LINGER_BYTES,
+    LINGER_SECONDS,
+    MAX_PAYLOAD,
+    FrameError,
+    encode_frame,
+    split_frames,
+)
 
 BACKLOG = 1024  # many clients may connect at once
 HIGH_WATER = 256 * 1024  # stop reading from a client that does not read its echoes
@@ -38,17 +46,20 @@ def cut_short(inbox: bytes) -> str:
 
 @dataclass
 class Connection:
+    deadline: float  # closed if nothing arrives or leaves by then: the idle timeout
     inbox: bytearray = field(default_factory=bytearray)  # an unfinished frame
     outbox: bytearray = field(default_factory=bytearray)  # replies not yet sent
-    closing: bool = False  # close once the outbox is empty
+    closing: bool = False  # once the outbox is empty: FIN, then wait for the peer's EOF
+    discarded: int = 0  # input thrown away while waiting for that EOF
 
 
 class CallbackEchoServer(ListeningServer):
     """Echo every data frame back; answer a bad frame with an error frame."""
 
-    def __init__(self, handler: Handler = echo, max_payload: int = MAX_PAYLOAD):
+    def __init__(self, handler: Handler = echo, max_payload: int = MAX_PAYLOAD, idle_timeout: float = 5.0):
         self.handler = handler
         self.max_payload = max_payload
+        self.idle_timeout = idle_timeout
         self.loop = EventLoop()
         self.served_connections = 0
         self.errors: list[str] = []
@@ -84,17 +95,20 @@ class CallbackEchoServer(ListeningServer):
             return
         conn.setblocking(False)  # recv() and send() must never wait: the loop waits
         self.served_connections += 1
-        self._connections[conn] = Connection()
+        state = self._connections[conn] = Connection(deadline=self.loop.clock() + self.idle_timeout)
         self.loop.add_reader(conn, self._on_readable)
+        self.loop.call_later(self.idle_timeout, self._on_deadline, conn, state)
 
     def _on_readable(self, conn: socket.socket) -> None:
         state = self._connections[conn]
         try:
             data = conn.recv(65536)
-            if not data:  # the peer closed its side
+            if not data:  # the peer closed its side: send what is left, then close
                 if state.inbox:
-                    self.errors.append(cut_short(state.inbox))
-                return self._close(conn)
+                    raise FrameError(cut_short(state.inbox))
+                state.closing = True
+                self.loop.remove_reader(conn)
+            state.deadline = self.loop.clock() + self.idle_timeout
             state.inbox += data
             for _kind, payload in split_frames(state.inbox, self.max_payload):
                 state.outbox += encode_frame(self.handler(payload))
@@ -111,7 +125,7 @@ class CallbackEchoServer(ListeningServer):
             return self._close(conn)
         if len(state.outbox) > HIGH_WATER:
             self.loop.remove_reader(conn)  # until the client reads what it asked for
-        if state.outbox:
+        if state.outbox or state.closing:
             self._on_writable(conn)
 
     # --8<-- [end:echo-callbacks]
@@ -127,16 +141,52 @@ class CallbackEchoServer(ListeningServer):
             self.errors.append(f"connection error: {type(exc).__name__}")
             return self._close(conn)
         del state.outbox[:sent]
+        if sent:
+            state.deadline = self.loop.clock() + self.idle_timeout
         if state.outbox:
             self.loop.add_writer(conn, self._on_writable)  # the rest when there is room
             return
         self.loop.remove_writer(conn)
         if state.closing:
-            self._close(conn)
+            self._linger(conn)
         else:
             self.loop.add_reader(conn, self._on_readable)  # after a pause, if any
 
     # --8<-- [end:partial-writes]
+
+    def _linger(self, conn: socket.socket) -> None:
+        """FIN, then throw input away until the peer's EOF: framing.close_after_error() on the loop."""
+        state = self._connections[conn]
+        try:
+            conn.shutdown(socket.SHUT_WR)  # the peer reads the error frame, then EOF
+        except OSError:
+            return self._close(conn)
+        state.deadline = self.loop.clock() + LINGER_SECONDS  # no longer moved by input
+        self.loop.add_reader(conn, self._discard)
+        self.loop.call_later(LINGER_SECONDS, self._on_deadline, conn, state)
+
+    def _discard(self, conn: socket.socket) -> None:
+        state = self._connections[conn]
+        try:
+            data = conn.recv(65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        state.discarded += len(data)
+        if not data or state.discarded >= LINGER_BYTES:
+            self._close(conn)  # nothing unread (or enough): close() sends no RST
+
+    def _on_deadline(self, conn: socket.socket, state: Connection) -> None:
+        """A timer per connection; activity moves the deadline, and the timer follows."""
+        if self._connections.get(conn) is not state:
+            return  # closed already
+        left = state.deadline - self.loop.clock()
+        if left > 0:
+            return self.loop.call_later(left, self._on_deadline, conn, state)
+        if not state.closing:
+            self.errors.append(f"idle for more than {self.idle_timeout} s")
+        self._close(conn)
 
     def _close(self, conn: socket.socket) -> None:
         self.loop.remove_reader(conn)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Generator
 
 from snippets.event_driven.callbacks import CallbackEchoServer, cut_short
 from snippets.event_driven.loop import EventLoop, describe
-from snippets.tcp_ip.framing import FrameError, encode_frame, split_frames
+from snippets.tcp_ip.framing import LINGER_BYTES, LINGER_SECONDS, FrameError, encode_frame, split_frames
 
 Coroutine = Generator["Future", object, object]
 
@@ -28,6 +28,7 @@ class Future:
     """A result that is not there yet; whoever waits for it adds a callback."""
 
     def __init__(self) -> None:
+        self.done = False
         self.result: object = None
         self._callbacks: list[Callable[[Future], object]] = []
 
@@ -35,7 +36,7 @@ class Future:
         self._callbacks.append(fn)
 
     def set_result(self, result: object) -> None:
-        self.result = result
+        self.done, self.result = True, result
         for fn in self._callbacks:
             fn(self)
 
@@ -73,25 +74,28 @@ class Task:
 
 
 # --8<-- [start:readiness]
-def wait_for(loop: EventLoop, sock: socket.socket, writing: bool = False) -> Coroutine:
-    """Suspend until sock can be read (or written) without blocking."""
+def wait_for(loop: EventLoop, sock: socket.socket, writing: bool = False, timeout: float = 5.0) -> Coroutine:
+    """Suspend until sock can be read (or written) without blocking; TimeoutError after timeout s."""
     future = Future()
     add, remove = (loop.add_writer, loop.remove_writer) if writing else (loop.add_reader, loop.remove_reader)
 
-    def on_ready(sock: socket.socket) -> None:
-        remove(sock)
-        future.set_result(None)
+    def on_ready(ready: bool) -> None:
+        if not future.done:  # the socket and the timer race; the first one wins
+            remove(sock)
+            future.set_result(ready)
 
-    add(sock, on_ready)
-    yield from future
+    add(sock, lambda sock: on_ready(True))
+    loop.call_later(timeout, on_ready, False)
+    if not (yield from future):
+        raise TimeoutError(f"not ready after {timeout} s")
 
 
-def recv(loop: EventLoop, sock: socket.socket) -> Coroutine:
-    yield from wait_for(loop, sock)
+def recv(loop: EventLoop, sock: socket.socket, timeout: float = 5.0) -> Coroutine:
+    yield from wait_for(loop, sock, timeout=timeout)
     return sock.recv(65536)
 
 
-def sendall(loop: EventLoop, sock: socket.socket, data: bytes) -> Coroutine:
+def sendall(loop: EventLoop, sock: socket.socket, data: bytes, timeout: float = 5.0) -> Coroutine:
     view = memoryview(data)
     while view:
         try:
@@ -99,7 +103,17 @@ def sendall(loop: EventLoop, sock: socket.socket, data: bytes) -> Coroutine:
         except BlockingIOError:
             pass
         if view:
-            yield from wait_for(loop, sock, writing=True)
+            yield from wait_for(loop, sock, writing=True, timeout=timeout)
+
+
+def linger(loop: EventLoop, sock: socket.socket) -> Coroutine:
+    """framing.close_after_error() as a coroutine: FIN, then read until EOF, bounded."""
+    sock.shutdown(socket.SHUT_WR)
+    deadline, discarded = loop.clock() + LINGER_SECONDS, 0
+    while discarded < LINGER_BYTES and (left := deadline - loop.clock()) > 0:
+        if not (chunk := (yield from recv(loop, sock, left))):
+            return  # the peer's EOF: nothing is left unread
+        discarded += len(chunk)
 
 
 # --8<-- [end:readiness]
@@ -121,20 +135,24 @@ class CoroutineEchoServer(CallbackEchoServer):
 
     # --8<-- [start:echo-coroutine]
     def _echo(self, conn: socket.socket) -> Coroutine:
-        """Echo frames until the peer closes or misbehaves."""
+        """Echo frames until the peer closes, goes silent, or misbehaves."""
         inbox = bytearray()
+        idle = self.idle_timeout  # a silent peer must not keep a coroutine
         try:
-            while data := (yield from recv(self.loop, conn)):
+            while data := (yield from recv(self.loop, conn, idle)):
                 inbox += data
                 for _kind, payload in split_frames(inbox, self.max_payload):
                     reply = encode_frame(self.handler(payload))
-                    yield from sendall(self.loop, conn, reply)
+                    yield from sendall(self.loop, conn, reply, idle)
             if inbox:
-                self.errors.append(cut_short(inbox))
+                raise FrameError(cut_short(inbox))
         except FrameError as exc:
             self.errors.append(str(exc))
             with contextlib.suppress(OSError):  # the peer may already be gone
-                yield from sendall(self.loop, conn, encode_frame(str(exc).encode(), b"E"))
+                yield from sendall(self.loop, conn, encode_frame(str(exc).encode(), b"E"), idle)
+                yield from linger(self.loop, conn)  # FIN, not RST: the peer reads the error frame
+        except TimeoutError:
+            self.errors.append(f"idle for more than {idle} s")
         except OSError as exc:
             self.errors.append(f"connection error: {type(exc).__name__}")
         except Exception as exc:  # the handler failed: end this connection only

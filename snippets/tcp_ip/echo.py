@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 
 from snippets.loopback import LOOPBACK, ListeningServer
-from snippets.tcp_ip.framing import MAX_PAYLOAD, FrameError, encode_frame, read_frame
+from snippets.tcp_ip.framing import MAX_PAYLOAD, FrameError, close_after_error, encode_frame, read_frame
 
 
 class EchoError(Exception):
@@ -74,6 +74,7 @@ class EchoServer(ListeningServer):
             self._record(str(exc))
             with contextlib.suppress(OSError):  # the peer may already be gone
                 conn.sendall(encode_frame(str(exc).encode(), b"E"))
+            close_after_error(conn)  # FIN, not RST: the peer gets to read the error frame
         except TimeoutError:
             self._record(f"idle for more than {self.idle_timeout} s")
         except OSError as exc:
@@ -81,7 +82,7 @@ class EchoServer(ListeningServer):
         finally:
             with self._lock:
                 self._connections.discard(conn)
-            conn.close()
+            conn.close()  # a no-op if close_after_error() closed it
 
     # --8<-- [end:handle]
 

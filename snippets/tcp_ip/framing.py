@@ -9,13 +9,17 @@ Shown on docs/*/tcp-ip.md, run by notebooks/tcp_ip_echo.ipynb, tested by tests/t
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
+import time
 from collections.abc import Iterator
 
 HEADER = struct.Struct("!cI")  # kind: 1 byte, length: uint32, network byte order
 MAX_PAYLOAD = 64 * 1024
 KINDS = (b"D", b"E")  # data, error
+LINGER_SECONDS = 2.0  # after an error frame: how long to wait for the peer's EOF
+LINGER_BYTES = 1024 * 1024  # and how much of its input to throw away meanwhile
 
 
 class FrameError(Exception):
@@ -109,3 +113,26 @@ def split_frames(buffer: bytearray, max_payload: int = MAX_PAYLOAD) -> Iterator[
 
 
 # --8<-- [end:split-frames]
+
+
+# --8<-- [start:linger]
+def close_after_error(sock: socket.socket) -> None:
+    """Close so that the peer reads the error frame: FIN first, then read until its EOF.
+
+    close() with input still unread makes the kernel send RST, not FIN (RFC 9293 §3.6.1),
+    and a peer still sending gets a write error and may never read the error frame.
+    So: shut down our side, throw input away until EOF or LINGER_*, then close.
+    """
+    deadline = time.monotonic() + LINGER_SECONDS
+    discarded = 0
+    with contextlib.suppress(OSError):  # TimeoutError included: the peer kept on sending
+        sock.shutdown(socket.SHUT_WR)  # FIN after the error frame: "nothing more from me"
+        while discarded < LINGER_BYTES and (left := deadline - time.monotonic()) > 0:
+            sock.settimeout(left)
+            if not (chunk := sock.recv(65536)):
+                break  # the peer's EOF: nothing is left unread
+            discarded += len(chunk)
+    sock.close()
+
+
+# --8<-- [end:linger]

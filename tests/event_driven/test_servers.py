@@ -5,6 +5,7 @@ Every test runs against CallbackEchoServer, CoroutineEchoServer and AsyncioEchoS
 
 from __future__ import annotations
 
+import select
 import socket
 import struct
 import threading
@@ -14,7 +15,7 @@ import pytest
 
 from snippets.event_driven.clients import fragile, run_clients
 from snippets.tcp_ip.echo import EchoError, echo_once
-from snippets.tcp_ip.framing import MAX_PAYLOAD, encode_frame, read_frame
+from snippets.tcp_ip.framing import LINGER_BYTES, MAX_PAYLOAD, encode_frame, read_frame
 
 pytestmark = pytest.mark.timeout(10)
 
@@ -168,3 +169,87 @@ def test_start_close_and_address_misuse(server_class, no_leaks) -> None:
     server.close()  # closing a server that never started is harmless
     with server_class() as started, pytest.raises(RuntimeError, match="already started"):
         started.start()
+
+
+def test_an_error_frame_survives_input_the_server_never_reads(server_class) -> None:
+    """F11: after its error frame the server must not reset the connection while the client still sends.
+
+    A peer like socat keeps writing the rest of an oversized frame. Closed with input unread, or
+    receiving data after close(), the server's kernel answers with RST: the client's next write
+    fails and it may never read the error frame. A lingering close reads until the client's EOF.
+    """
+    with server_class() as server, connect(server) as client:
+        client.sendall(struct.pack("!cI", b"D", 70000) + bytes(100))
+        assert select.select([client], [], [], 5)[0]  # the error frame is here; read it last
+        for _ in range(4):
+            client.sendall(bytes(65536))  # the rest of the frame: a reset server fails these
+        client.shutdown(socket.SHUT_WR)
+        assert read_frame(client) == (b"E", b"frame too large: 70000 > 65536 bytes")
+        assert client.recv(1) == b""  # FIN, not RST
+    assert server.errors == ["frame too large: 70000 > 65536 bytes"]
+
+
+def writes_until_reset(sock: socket.socket, chunk: bytes, pause: float) -> int:
+    """Send chunk after chunk until the server has closed for good; return how many bytes went out."""
+    sent = 0
+    for _ in range(1000):  # bounded; the server's limits end it long before
+        try:
+            sock.sendall(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            return sent
+        sent += len(chunk)
+        time.sleep(pause)
+    raise AssertionError(f"still accepting input after {sent} bytes")
+
+
+@pytest.mark.parametrize(("chunk", "pause"), [(bytes(65536), 0.0), (b"x", 0.01)], ids=["flood", "trickle"])
+def test_the_lingering_close_is_bounded(server_class, chunk: bytes, pause: float) -> None:
+    """A client that never sends EOF is closed after LINGER_BYTES (flood) or LINGER_SECONDS (trickle)."""
+    with server_class(max_payload=16) as server, connect(server) as client:
+        client.sendall(struct.pack("!cI", b"D", 17))
+        assert read_frame(client) == (b"E", b"frame too large: 17 > 16 bytes")
+        assert read_frame(client) is None  # the server's FIN: it sends nothing more
+        assert writes_until_reset(client, chunk, pause) < 2 * LINGER_BYTES + 16 * 1024 * 1024
+    assert server.errors == ["frame too large: 17 > 16 bytes"]
+
+
+def test_half_close_after_frames_gets_every_echo_then_eof(server_class) -> None:
+    """EOF from the client ends its requests, not the replies still waiting to be sent."""
+    payload = bytes(range(256)) * (MAX_PAYLOAD // 256)
+    frames = 64  # 4 MiB: replies are still queued when the EOF arrives
+
+    def send_then_half_close() -> None:
+        client.sendall(encode_frame(payload) * frames)
+        client.shutdown(socket.SHUT_WR)
+
+    with server_class() as server, socket.socket() as client:
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)  # before connect: no autotuning
+        client.settimeout(5)
+        client.connect(server.address)
+        sender = threading.Thread(target=send_then_half_close)
+        sender.start()
+        time.sleep(0.2)  # let both directions fill up before reading
+        replies = [read_frame(client) for _ in range(frames)]
+        assert read_frame(client) is None
+        sender.join(5)
+    assert replies == [(b"D", payload)] * frames
+    assert server.errors == []
+
+
+def test_half_close_mid_frame_gets_an_error_frame(server_class) -> None:
+    """All four servers answer a frame cut short by EOF with the same error frame."""
+    with server_class() as server, connect(server) as client:
+        client.sendall(struct.pack("!cI", b"D", 100) + bytes(10))
+        client.shutdown(socket.SHUT_WR)
+        assert read_frame(client) == (b"E", b"connection closed after 10 of 100 bytes")
+        assert read_frame(client) is None
+    assert server.errors == ["connection closed after 10 of 100 bytes"]
+
+
+@pytest.mark.parametrize("sent", [b"", b"D\x00\x00"], ids=["silent", "silent-mid-header"])
+def test_a_silent_client_is_dropped_after_the_idle_timeout(server_class, sent: bytes) -> None:
+    with server_class(idle_timeout=0.3) as server, connect(server) as silent:
+        silent.sendall(sent)
+        assert echo_once(server.address, [b"still served"]) == [b"still served"]
+        assert silent.recv(1) == b""  # the server gave up on the silent one, without an error frame
+    assert server.errors == ["idle for more than 0.3 s"]
