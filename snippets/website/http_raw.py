@@ -172,3 +172,14 @@ def fetch(address: tuple[str, int], host: str, path: str) -> Response:
 
 
 # --8<-- [end:fetch]
+
+
+def send_raw(address: tuple[str, int], data: bytes) -> bytes:
+    """Send bytes exactly as given (a malformed request too), say that is all, read until the server closes."""
+    if address[0] != LOOPBACK:
+        raise ValueError(f"this demo only connects to {LOOPBACK}")
+    with socket.create_connection(address, timeout=5.0) as sock:
+        sock.sendall(data)
+        sock.shutdown(socket.SHUT_WR)  # FIN: no further requests on this connection
+        with sock.makefile("rb") as reader:
+            return reader.read()

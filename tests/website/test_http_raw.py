@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from snippets.website.http_raw import MAX_BODY, HTTPError, Response, build_request, fetch, parse_response
+from snippets.website.http_raw import MAX_BODY, HTTPError, Response, build_request, fetch, parse_response, send_raw
 from snippets.website.http_server import LocalHTTPServer
 from tests.fuzzing import fuzz
 
@@ -244,17 +244,6 @@ def test_server_requires_host(server: LocalHTTPServer) -> None:
     assert (response.status, response.body) == (400, b"missing Host\n")
 
 
-def converse(address: tuple[str, int], data: bytes) -> bytes:
-    """Send data on one connection, say that is all (FIN), and return every byte the server sends back."""
-    with socket.create_connection(address, timeout=5) as sock:
-        sock.sendall(data)
-        sock.shutdown(socket.SHUT_WR)
-        received = b""
-        while chunk := sock.recv(65536):
-            received += chunk
-        return received
-
-
 def responses(data: bytes) -> list[Response]:
     """Every response in data, one after another, as a client on a kept-alive connection reads them."""
     reader, found = io.BytesIO(data), []
@@ -270,8 +259,8 @@ SMUGGLED = b"GET /nope HTTP/1.1\r\nHost: smuggled\r\n\r\n"  # 38 bytes
 def test_a_request_body_is_read_not_taken_for_the_next_request(server: LocalHTTPServer) -> None:
     """F5, the issue's printf | nc: the body is a request's bytes; the server must answer once, not twice."""
     smuggle = b"GET / HTTP/1.1\r\nHost: www.example.test\r\nContent-Length: 38\r\n\r\n" + SMUGGLED
-    assert [r.status for r in responses(converse(server.address, smuggle))] == [200]
-    assert [r.status for r in responses(converse(server.address, smuggle + GET_HOME))] == [200, 200]
+    assert [r.status for r in responses(send_raw(server.address, smuggle))] == [200]
+    assert [r.status for r in responses(send_raw(server.address, smuggle + GET_HOME))] == [200, 200]
 
 
 def test_bodies_on_a_kept_alive_connection(server: LocalHTTPServer) -> None:
@@ -281,7 +270,7 @@ def test_bodies_on_a_kept_alive_connection(server: LocalHTTPServer) -> None:
         b"3\r\nsec\r\n3;x=y\r\nond\r\n0\r\nTrailer: t\r\n\r\n"
         b"POST /echo HTTP/1.1\r\nHost: www.example.test\r\n\r\n"  # no length: no body (RFC 9112 6.3)
     )
-    assert [(r.status, r.body) for r in responses(converse(server.address, posts))] == [
+    assert [(r.status, r.body) for r in responses(send_raw(server.address, posts))] == [
         (200, b"first"),
         (200, b"second"),
         (200, b""),
@@ -306,18 +295,18 @@ def test_ambiguous_or_unsupported_framing_is_refused_and_the_connection_closed(
 ) -> None:
     """RFC 9112 6.3: when the body's end is unclear, answer an error and close; never guess."""
     data = b"POST /echo HTTP/1.1\r\nHost: www.example.test\r\n" + framing + b"\r\n" + SMUGGLED + GET_HOME
-    (refusal,) = responses(converse(server.address, data))  # and nothing after it
+    (refusal,) = responses(send_raw(server.address, data))  # and nothing after it
     assert (refusal.status, refusal.header("connection"), refusal.body) == (status, "close", message)
 
 
 def test_transfer_encoding_from_an_http_1_0_client_is_refused(server: LocalHTTPServer) -> None:
     data = b"POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
-    assert [r.status for r in responses(converse(server.address, data))] == [400]  # RFC 9112 6.1: faulty framing
+    assert [r.status for r in responses(send_raw(server.address, data))] == [400]  # RFC 9112 6.1: faulty framing
 
 
 def test_no_chunked_for_http_1_0(server: LocalHTTPServer) -> None:
     """F6: an HTTP/1.0 client does not know chunked; the server closes the connection to end the body."""
-    data = converse(server.address, b"GET /chunked HTTP/1.0\r\n\r\n")
+    data = send_raw(server.address, b"GET /chunked HTTP/1.0\r\n\r\n")
     (response,) = responses(data)
     assert (response.status, response.header("transfer-encoding"), response.body) == (
         200,
@@ -329,7 +318,7 @@ def test_no_chunked_for_http_1_0(server: LocalHTTPServer) -> None:
 
 def test_head_has_the_headers_of_get_and_no_body(server: LocalHTTPServer) -> None:
     """F7: HEAD is a GET without the body; the next response on the connection starts right after."""
-    data = converse(server.address, GET_HOME.replace(b"GET", b"HEAD") + GET_HOME)
+    data = send_raw(server.address, GET_HOME.replace(b"GET", b"HEAD") + GET_HOME)
     head, _, rest = data.partition(b"\r\n\r\n")
     (get,) = responses(rest)
     assert head.decode().split("\r\n")[1:] == [f"{n.title()}: {v}" for n, v in get.headers]
@@ -353,7 +342,7 @@ def test_head_has_the_headers_of_get_and_no_body(server: LocalHTTPServer) -> Non
     ],
 )
 def test_host_and_request_target(server: LocalHTTPServer, request_head: bytes, status: int) -> None:
-    assert [r.status for r in responses(converse(server.address, request_head + b"\r\n"))] == [status]
+    assert [r.status for r in responses(send_raw(server.address, request_head + b"\r\n"))] == [status]
 
 
 @pytest.mark.parametrize(
@@ -365,7 +354,7 @@ def test_host_and_request_target(server: LocalHTTPServer, request_head: bytes, s
     ],
 )
 def test_methods_a_path_does_not_allow(server: LocalHTTPServer, request_head: bytes, status: int, allow: str) -> None:
-    (response,) = responses(converse(server.address, request_head + b"\r\n"))
+    (response,) = responses(send_raw(server.address, request_head + b"\r\n"))
     assert (response.status, response.header("allow")) == (status, allow)
 
 
@@ -418,6 +407,8 @@ def test_fetch_from_a_server_that_misbehaves(reply: bytes, message: str) -> None
 def test_fetch_only_connects_to_loopback() -> None:
     with pytest.raises(ValueError, match="only connects to 127.0.0.1"):
         fetch(("93.184.216.34", 80), "example.com", "/")
+    with pytest.raises(ValueError, match="only connects to 127.0.0.1"):
+        send_raw(("93.184.216.34", 80), b"GET / HTTP/1.0\r\n\r\n")
 
 
 def test_start_close_and_address_misuse() -> None:
