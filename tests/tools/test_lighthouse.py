@@ -115,3 +115,8 @@ def test_the_live_check_reports_a_page_with_an_accessibility_error(tmp_path: Pat
         results = lighthouse.measure_served(base, ["/"], 1, ["accessibility"], tmp_path)
     problems = lighthouse.below(results, lighthouse.TARGETS)
     assert len(problems) == 1 and problems[0].startswith("/: accessibility ") and "link-name" in problems[0], problems
+
+
+def test_performance_is_never_measured_in_parallel(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="performance measured in parallel"):
+        lighthouse.measure_served("http://127.0.0.1:9", ["/"], 1, lighthouse.CATEGORIES, tmp_path, parallel=True)
