@@ -87,6 +87,7 @@ def lighthouse_baseline(root: Path) -> Path:
 
 def nbval_baseline(root: Path) -> Path:
     """One trivial notebook per notebook of ours, with as many code cells, each `x = 1` with no output."""
+    root.mkdir(parents=True, exist_ok=True)
     for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
         ours = json.loads(notebook.read_text(encoding="utf-8"))
         cells = sum(c["cell_type"] == "code" for c in ours["cells"])

@@ -13,7 +13,7 @@ from tools import perf
 
 
 def test_build_baseline_is_default_material_with_as_many_pages_of_the_same_sizes(tmp_path: Path) -> None:
-    root = perf.build_baseline(tmp_path)
+    root = perf.build_baseline(tmp_path / "new")
     for config, lang in (("mkdocs.yml", "ko"), ("mkdocs.en.yml", "en")):
         assert yaml.safe_load((root / config).read_text(encoding="utf-8")) == {
             "site_name": "baseline", "docs_dir": f"docs/{lang}", "theme": {"name": "material", "language": lang}}
@@ -26,7 +26,8 @@ def test_build_baseline_is_default_material_with_as_many_pages_of_the_same_sizes
 
 
 def test_nbval_baseline_has_as_many_notebooks_and_code_cells_each_valid_and_trivial(tmp_path: Path) -> None:
-    perf.nbval_baseline(tmp_path)
+    perf.nbval_baseline(tmp_path / "new")
+    tmp_path = tmp_path / "new"
     ours = sorted((perf.ROOT / "notebooks").glob("*.ipynb"))
     assert ours and [p.name for p in ours] == sorted(p.name for p in tmp_path.glob("*.ipynb"))
     for notebook in ours:
