@@ -100,21 +100,29 @@ def nbval_baseline(root: Path) -> Path:
 
 # --- measuring ------------------------------------------------------------------------------------------------
 
-def timed(fn) -> float:
-    started = time.perf_counter()
+def timed(fn) -> tuple[float, float]:
+    """Wall-clock seconds of fn(), and the CPU seconds (user + system) of the processes it ran and waited for.
+    The CPU time moves far less with a neighbour's load than the wall-clock time does."""
+    started, before = time.perf_counter(), os.times()
     fn()
-    return time.perf_counter() - started
+    after = os.times()
+    return time.perf_counter() - started, (after.children_user - before.children_user) + (after.children_system - before.children_system)
 
 
 def interleaved(ours, baseline, runs: int, label: str) -> dict:
-    """Seconds of `ours` and `baseline`, alternating, `runs` times each; the medians and their ratio."""
+    """Wall-clock and CPU seconds of `ours` and `baseline`, alternating, `runs` times each; medians and ratios."""
     seconds: dict[str, list[float]] = {"ours": [], "baseline": []}
+    cpu: dict[str, list[float]] = {"ours": [], "baseline": []}
     for i in range(runs):
         for who, fn in (("ours", ours), ("baseline", baseline)):
-            seconds[who].append(round(timed(fn), 2))
-            print(f"{label} run {i + 1}/{runs}, {who}: {seconds[who][-1]:.1f} s (load {os.getloadavg()[0]:.1f})", flush=True)
+            wall, used = timed(fn)
+            seconds[who].append(round(wall, 2))
+            cpu[who].append(round(used, 2))
+            print(f"{label} run {i + 1}/{runs}, {who}: {wall:.1f} s, CPU {used:.1f} s (load {os.getloadavg()[0]:.1f})", flush=True)
     medians = {who: statistics.median(s) for who, s in seconds.items()}
-    return {"seconds": seconds, "median": medians, "ratio": round(medians["ours"] / medians["baseline"], 2)}
+    cpu_medians = {who: statistics.median(s) for who, s in cpu.items()}
+    return {"seconds": seconds, "median": medians, "ratio": round(medians["ours"] / medians["baseline"], 2),
+            "cpu_seconds": cpu, "cpu_median": cpu_medians, "cpu_ratio": round(cpu_medians["ours"] / cpu_medians["baseline"], 2)}
 
 
 def run_checked(cmd: list[str], cwd: Path, what: str, env: dict | None = None) -> None:
@@ -179,8 +187,8 @@ def measure_suite(tmp: Path) -> dict:
     """The pytest run of `make test`, once: a figure for planning, with no baseline to divide by."""
     cmd = [sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadfile", "-p", "no:cacheprovider", "--nbval",
            "--nbval-cell-timeout=30", "--nbval-kernel-name=python3", "-q", "tests", "notebooks"]
-    seconds = timed(lambda: run_checked(cmd, ROOT, "the pytest run of make test"))
-    return {"what": "pytest of make test (tests and notebooks, -n 2), once", "seconds": round(seconds, 1)}
+    seconds, cpu = timed(lambda: run_checked(cmd, ROOT, "the pytest run of make test"))
+    return {"what": "pytest of make test (tests and notebooks, -n 2), once", "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1)}
 
 
 MEASURE = {"build": measure_build, "nbval": measure_nbval, "lighthouse": measure_lighthouse, "suite": measure_suite}
@@ -206,19 +214,28 @@ def render(data: dict) -> str:
              "| figure | infra-notes | baseline | ratio | measured |", "| --- | ---: | ---: | ---: | --- |"]
     for part in ("build", "nbval"):
         if f := data.get(part):
-            lines.append(f"| {f['what']} | {f['median']['ours']:.1f} s | {f['median']['baseline']:.1f} s | {f['ratio']:.2f}× | "
+            lines.append(f"| {f['what']}: wall clock | {f['median']['ours']:.1f} s | {f['median']['baseline']:.1f} s | {f['ratio']:.2f}× | "
                          f"{f['measured']} |")
+            if "cpu_median" in f:
+                lines.append(f"| {f['what']}: CPU (user + system) | {f['cpu_median']['ours']:.1f} s | {f['cpu_median']['baseline']:.1f} s | "
+                             f"{f['cpu_ratio']:.2f}× | {f['measured']} |")
     if f := data.get("lighthouse"):
         for category, s in f["scores"].items():
             base = ", ".join(f"{b * 100:.0f}" for b in s["baseline"])
             lines.append(f"| Lighthouse {category}, every page: median (min–max) | {s['median'] * 100:.0f} ({s['min'] * 100:.0f}–"
                          f"{s['max'] * 100:.0f}) | {base} | — | {f['measured']} |")
     if f := data.get("suite"):
-        lines.append(f"| {f['what']} | {f['seconds']:.0f} s | — | — | {f['measured']} |")
+        lines.append(f"| {f['what']}: wall clock | {f['seconds']:.0f} s | — | — | {f['measured']} |")
+        if "cpu_seconds" in f:
+            lines.append(f"| {f['what']}: CPU (user + system) | {f['cpu_seconds']:.0f} s | — | — | {f['measured']} |")
     lines += ["", "How each was taken:", ""]
     for part, f in data.items():
         if isinstance(f, dict) and "what" in f:
-            runs = f" — every run (s): ours {f['seconds']['ours']}, baseline {f['seconds']['baseline']}" if isinstance(f.get("seconds"), dict) else ""
+            runs = ""
+            if isinstance(f.get("seconds"), dict):
+                runs = f" — every run, wall clock (s): ours {f['seconds']['ours']}, baseline {f['seconds']['baseline']}"
+            if isinstance(f.get("cpu_seconds"), dict):
+                runs += f"; CPU (s): ours {f['cpu_seconds']['ours']}, baseline {f['cpu_seconds']['baseline']}"
             lines.append(f"- **{part}**: {f['what']}; baseline: {f.get('baseline', 'none')}{runs}. {about(f['machine'])}.")
     if (f := data.get("lighthouse")) and f["below_target"]:
         lines += ["", "Below the issue's Lighthouse targets in this run:", ""] + [f"- {b}" for b in f["below_target"]]
