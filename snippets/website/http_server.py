@@ -60,6 +60,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if codings and (lengths or self.request_version == "HTTP/1.0"):
             raise Refused(400, "ambiguous framing")  # the classic request-smuggling shape (§6.3)
         if codings:
+            if codings[-1] != "chunked":
+                raise Refused(400, "chunked is not the last transfer coding")  # no way to find the end
             if codings != ["chunked"]:
                 raise Refused(501, "unsupported Transfer-Encoding")
             try:

@@ -283,6 +283,8 @@ def test_bodies_on_a_kept_alive_connection(server: LocalHTTPServer) -> None:
         (b"Transfer-Encoding: chunked\r\nContent-Length: 38\r\n", 400, b"ambiguous framing\n"),
         (b"Content-Length: 38\r\nTransfer-Encoding: chunked\r\n", 400, b"ambiguous framing\n"),
         (b"Transfer-Encoding: gzip, chunked\r\n", 501, b"unsupported Transfer-Encoding\n"),
+        (b"Transfer-Encoding: chunked, gzip\r\n", 400, b"chunked is not the last transfer coding\n"),
+        (b"Transfer-Encoding: identity\r\n", 400, b"chunked is not the last transfer coding\n"),
         (b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", 501, b"unsupported Transfer-Encoding\n"),
         (b"Transfer-Encoding: chunked\r\n\r\nzz", 400, b"bad chunk size line: b'zz\\r\\n'\n"),
         (b"Content-Length: 38\r\nContent-Length: 39\r\n", 400, b"bad Content-Length\n"),
