@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from snippets.event_driven.clients import fragile, run_clients
+from snippets.event_driven.clients import SERVERS, fragile, run_clients
 from snippets.tcp_ip.echo import EchoError, echo_once
 from snippets.tcp_ip.framing import LINGER_BYTES, MAX_PAYLOAD, encode_frame, read_frame
 
@@ -253,3 +253,21 @@ def test_a_silent_client_is_dropped_after_the_idle_timeout(server_class, sent: b
         assert echo_once(server.address, [b"still served"]) == [b"still served"]
         assert silent.recv(1) == b""  # the server gave up on the silent one, without an error frame
     assert server.errors == ["idle for more than 0.3 s"]
+
+
+@pytest.mark.parametrize("name", list(SERVERS))
+def test_a_frame_dripping_in_slower_than_the_idle_timeout(name: str) -> None:
+    """As the page says: bytes restart the idle clock, except on asyncio, where a whole frame must arrive in time."""
+    stream = encode_frame(b"drip" * 4)  # 21 bytes, 50 ms apart: about twice the timeout in all
+    with SERVERS[name](idle_timeout=0.5) as server, connect(server) as client:
+        try:
+            for byte in stream:
+                client.sendall(bytes([byte]))
+                time.sleep(0.05)
+            reply = read_frame(client)
+        except (BrokenPipeError, ConnectionResetError):
+            reply = None  # closed while bytes were still coming
+    if name == "asyncio":
+        assert (reply, server.errors) == (None, ["idle for more than 0.5 s"])
+    else:
+        assert (reply, server.errors) == ((b"D", b"drip" * 4), [])
