@@ -20,9 +20,11 @@ default Material page measured in the same run, and never fails `make test`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -65,9 +67,17 @@ def run_once(url: str, out: Path, categories: Iterable[str] = CATEGORIES) -> dic
     categories = list(categories)
     cmd = [str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={out}", f"--chrome-flags={' '.join(FLAGS)}",
            "--form-factor=mobile", "--only-categories=" + ",".join(categories)]
-    proc = subprocess.run(cmd, env={**os.environ, "CHROME_PATH": CHROMIUM}, capture_output=True, text=True, timeout=300)
+    # Its own process group: if the run is cut short (a timeout, pytest's hang limit), its Chromium goes too.
+    proc = subprocess.Popen(cmd, env={**os.environ, "CHROME_PATH": CHROMIUM}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        _, stderr = proc.communicate(timeout=300)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
     if proc.returncode or not out.is_file():
-        raise RuntimeError(f"lighthouse {url} failed ({proc.returncode}): {proc.stderr[-1500:]}")
+        raise RuntimeError(f"lighthouse {url} failed ({proc.returncode}): {stderr[-1500:]}")
     return parse_report(json.loads(out.read_text(encoding="utf-8")), url, categories)
 
 
