@@ -95,3 +95,34 @@ def test_wait_for_recv_and_sendall_on_sockets(loop: EventLoop, tcp_pair: tuple[s
     loop.run_until(lambda: sender.done and reader.done, timeout=5)
     assert reader.result == big
     assert loop.errors == []
+
+
+def test_wait_for_times_out_once_and_a_late_socket_changes_nothing(
+    tcp_pair: tuple[socket.socket, socket.socket],
+) -> None:
+    client, server = tcp_pair
+    now = [100.0]
+    loop = EventLoop(clock=lambda: now[0], poll=0.01)  # time moves only when the test says so
+    seen: list[str] = []
+
+    def waiter() -> Generator[Future, object, object]:
+        try:
+            yield from recv(loop, server, timeout=5.0)
+        except TimeoutError as exc:
+            seen.append(str(exc))
+
+    task = Task(loop, waiter())
+    loop.call_soon(seen.append, "waiting")  # runs in the round of the task's first step
+    loop.run_until(lambda: seen == ["waiting"], timeout=5)
+    now[0] += 4.9
+    loop.call_soon(seen.append, "4.9 s later")
+    loop.run_until(lambda: len(seen) == 2, timeout=5)
+    assert not task.done
+    now[0] += 0.1
+    loop.run_until(lambda: task.done, timeout=5)
+    assert seen[-1] == "not ready after 5.0 s"
+    client.sendall(b"late")  # ready after the timeout: nothing is resumed twice
+    loop.call_soon(seen.append, "after")
+    loop.run_until(lambda: seen[-1] == "after", timeout=5)
+    assert loop.errors == []
+    loop.close()

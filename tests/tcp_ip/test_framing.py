@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from snippets.tcp_ip.framing import (
     MAX_PAYLOAD,
     FrameError,
+    close_after_error,
     decode_frames,
     encode_frame,
     read_frame,
@@ -140,6 +141,33 @@ def test_read_frame_rejects_unknown_kind(tcp_pair) -> None:
 
 
 # decode_frames
+
+
+@pytest.mark.timeout(10)
+def test_close_with_input_unread_resets_the_peer(tcp_pair) -> None:
+    """Why close_after_error() exists: close() with unread input sends RST, not FIN (RFC 9293 §3.6.1)."""
+    writer, reader = tcp_pair
+    writer.sendall(header(b"D", 100) + bytes(10))  # one segment
+    recv_exactly(reader, 5)  # the header only: 10 bytes stay unread
+    reader.sendall(encode_frame(b"bad frame", b"E"))
+    reader.close()
+    with pytest.raises(ConnectionResetError):
+        while writer.recv(65536):
+            pass
+
+
+@pytest.mark.timeout(10)
+def test_close_after_error_ends_with_fin_after_the_peer_s_eof(tcp_pair) -> None:
+    writer, reader = tcp_pair
+    writer.sendall(header(b"D", 100) + bytes(10))
+    recv_exactly(reader, 5)
+    reader.sendall(encode_frame(b"bad frame", b"E"))
+    writer.sendall(bytes(90))  # the peer goes on sending, then half-closes
+    writer.shutdown(socket.SHUT_WR)
+    close_after_error(reader)
+    assert reader.fileno() == -1
+    assert read_frame(writer) == (b"E", b"bad frame")
+    assert read_frame(writer) is None  # EOF, no reset
 
 
 def test_decode_frames_splits_a_buffer() -> None:
