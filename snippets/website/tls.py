@@ -103,7 +103,6 @@ class TLSServer(ListeningServer):
                 self._wakers.discard(waker)
             waker.close()
 
-    # --8<-- [start:server]
     def _exchange(self, conn: socket.socket) -> None:
         try:
             tls = self.context.wrap_socket(conn, server_side=True)  # the handshake
@@ -125,8 +124,6 @@ class TLSServer(ListeningServer):
                 tls.unwrap()  # close_notify: the end is the server's choice, not a cut (RFC 8446 §6.1)
             except OSError:
                 pass  # a client that left early ends only its own connection
-
-    # --8<-- [end:server]
 
     def close(self) -> None:
         self._stopping.set()
