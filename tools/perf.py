@@ -45,7 +45,7 @@ RESULTS = ROOT / "benchmarks/results"
 RUNS = int(os.environ.get("PERF_RUNS", "3"))
 PARTS = ("build", "nbval", "lighthouse")
 NBVAL = ["-m", "pytest", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadfile", "--nbval", "--nbval-cell-timeout=30",
-         "--nbval-kernel-name=python3", "-q"]
+         "--nbval-kernel-name=python3", "-q", "-o", "timeout=600"]  # make test's command; a measurement, so a lenient hang limit
 FILLER = ("A short sentence of plain text stands in for the page's prose, with a [link](#top) and `code`. ")
 
 
@@ -149,7 +149,7 @@ def measure_nbval(tmp: Path) -> dict:
     figure = interleaved(lambda: run_checked(ours, ROOT, "nbval of notebooks/", env),
                          lambda: run_checked(theirs, baseline, "nbval of the baseline notebooks", env), RUNS, "nbval")
     cells = sum(c["cell_type"] == "code" for nb in notebooks for c in json.loads(nb.read_text(encoding="utf-8"))["cells"])
-    return figure | {"what": f"pytest {' '.join(NBVAL[2:])} notebooks", "notebooks": len(notebooks), "cells": cells,
+    return figure | {"what": f"pytest {' '.join(NBVAL[2:-3])} notebooks", "notebooks": len(notebooks), "cells": cells,
                      "baseline": "as many notebooks and code cells, each cell `x = 1`: kernel start and nbval's own cost"}
 
 
