@@ -39,10 +39,11 @@ from snippets.tcp_ip.framing import encode_frame  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 LOOPBACK = "127.0.0.1"
+IDLE_TIMEOUT = 60.0  # every server drops a silent client; none may while the load sets up 1,000 connections
 SERVERS = {
-    "thread per connection": lambda: EchoServer(idle_timeout=60.0),
-    "toy loop": CallbackEchoServer,
-    "asyncio": AsyncioEchoServer,
+    "thread per connection": lambda: EchoServer(idle_timeout=IDLE_TIMEOUT),
+    "toy loop": lambda: CallbackEchoServer(idle_timeout=IDLE_TIMEOUT),
+    "asyncio": lambda: AsyncioEchoServer(idle_timeout=IDLE_TIMEOUT),
 }
 COLORS = {"thread per connection": "#2f80ed", "toy loop": "#ea580c", "asyncio": "#a855f7"}
 DASHES = {"thread per connection": "", "toy loop": "8 4", "asyncio": "2 3"}

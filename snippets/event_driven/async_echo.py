@@ -110,9 +110,11 @@ class AsyncioEchoServer:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Echo frames until the peer closes, goes silent, or misbehaves."""
         self.served_connections += 1
+        loop = asyncio.get_running_loop()
         try:
-            while True:
-                async with asyncio.timeout(self.idle_timeout):  # a silent peer must not keep a task
+            async with asyncio.timeout(None) as idle:  # one timer per connection, moved each frame
+                while True:
+                    idle.reschedule(loop.time() + self.idle_timeout)  # a silent peer must not keep a task
                     if (frame := await read_frame(reader, self.max_payload)) is None:
                         break
                     writer.write(encode_frame(self.handler(frame[1])))
