@@ -105,7 +105,6 @@ class ZoneResolver:
         self.records = RR.fromZone(zone.records)
         self.queries: list[str] = []  # what this server was asked, in order
 
-    # --8<-- [start:checks]
     def respond(self, data: bytes, over_tcp: bool) -> bytes | None:
         """The reply to one message off the wire, or None: some messages get no reply."""
         if len(data) < 12 or data[2] & 0x80:
@@ -123,8 +122,8 @@ class ZoneResolver:
             reply.header.rcode = RCODE.NOTIMP  # NOTIFY, UPDATE, STATUS: not offered here
         elif len(query.questions) != 1 or len(opts) > 1:
             reply.header.rcode = RCODE.FORMERR  # RFC 9619; RFC 6891 6.1.1
-        elif opts[0].ttl >> 16 & 0xFF if opts else False:
-            edns = EDNS0(udp_len=OUR_UDP, ext_rcode=BADVERS >> 4)  # an EDNS version we do not speak
+        elif opts and opts[0].ttl >> 16 & 0xFF:  # the version byte of the OPT TTL field
+            edns = EDNS0(udp_len=OUR_UDP, ext_rcode=BADVERS >> 4)  # a version we do not speak (RFC 6891 6.1.3)
         else:
             question = query.q
             reply.add_question(question)
@@ -135,8 +134,6 @@ class ZoneResolver:
                 self.answer(reply, question.qname, question.qtype)
         limit = 65535 if over_tcp else max(PLAIN_UDP, opts[0].rclass) if opts else PLAIN_UDP
         return _fit(reply, limit, edns)
-
-    # --8<-- [end:checks]
 
     # --8<-- [start:answer]
     def answer(self, reply: DNSRecord, qname: DNSLabel, qtype: int) -> None:
