@@ -45,13 +45,6 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     # Material keeps the reader's choices (dark mode, cookie consent) per site "scope"; one scope for
     # both languages, so switching language does not switch the colour scheme back.
     config.extra["scope"] = urlsplit(root_url).path
-    # The heading permalinks' title in the page's language (the toc extension's options are shared by
-    # both configs: INHERIT would replace the whole markdown_extensions list, not merge one option).
-    if not config.extra.get("permalink_title"):
-        raise PluginError(
-            f"{config.config_file_path}: extra.permalink_title is missing (the heading links' title in this language)"
-        )
-    config.mdx_configs.setdefault("toc", {})["permalink_title"] = config.extra["permalink_title"]
     repository, branch = config.extra.get("repository"), config.extra.get("repository_branch") or "main"
     if repository:
         docs = Path(config.docs_dir).resolve().relative_to(Path(config.config_file_path).resolve().parent).as_posix()

@@ -6,7 +6,7 @@
 Mermaid is the copy pinned in package-lock.json (node_modules/mermaid), run in Debian's Chromium through
 Playwright and served from 127.0.0.1 only. Each diagram is drawn twice, with Mermaid's `default` theme
 for the light scheme and `dark` for the dark one; the sha256 of the Mermaid text goes into the SVG so
-the build (hooks/diagrams.py) can refuse a picture that no longer matches the notebook.
+the build (extensions/diagrams.py) can refuse a picture that no longer matches the notebook.
 """
 
 from __future__ import annotations

@@ -41,22 +41,11 @@ def test_compact_drops_indentation_but_not_inside_pre() -> None:
 
 def config(current: str, site_url: str) -> SimpleNamespace:
     return SimpleNamespace(
-        extra={"i18n": {"current": current, "languages": LANGUAGES}, "permalink_title": "¶ title"},
+        extra={"i18n": {"current": current, "languages": LANGUAGES}},
         site_url=site_url,
         config_file_path="mkdocs.yml",
         mdx_configs={"toc": {"permalink": True}},
     )
-
-
-def test_heading_link_title_comes_from_the_language_config() -> None:
-    from mkdocs.exceptions import PluginError
-
-    cfg = i18n.on_config(config("ko", "http://127.0.0.1:8000/"))
-    assert cfg.mdx_configs["toc"] == {"permalink": True, "permalink_title": "¶ title"}
-    bare = config("ko", "http://127.0.0.1:8000/")
-    del bare.extra["permalink_title"]
-    with pytest.raises(PluginError, match="mkdocs.yml: extra.permalink_title is missing"):
-        i18n.on_config(bare)
 
 
 @pytest.mark.parametrize(

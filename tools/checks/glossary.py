@@ -10,14 +10,12 @@ from tools.checks.pages import LANGUAGES, outside_fences, structure
 def glossary_problems(root: Path) -> list[str]:
     """glossary.yml is valid, its links point to real pages and headings, and no Korean page uses a
     spelling it marks as discouraged (`avoid`)."""
-    from mkdocs.exceptions import PluginError
-
-    from hooks.glossary import load, term_pattern
+    from extensions.glossary import load, term_pattern
 
     path = root / "glossary.yml"
     try:
         entries = load(path, path.stat().st_mtime if path.exists() else 0.0)
-    except PluginError as e:
+    except ValueError as e:
         return [str(e)]
     docs = root / "docs"
     found = []
