@@ -34,6 +34,7 @@ class Refused(Exception):
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # so chunked responses and keep-alive are allowed
+    default_request_version = "HTTP/1.0"  # not 0.9: every response, an error too, starts with a status line
     timeout = 2.0  # an idle keep-alive client must not hold close() up for long
 
     def do_GET(self) -> None:
@@ -89,12 +90,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if not hosts and self.request_version != "HTTP/1.0":
             raise Refused(400, "missing Host")  # required since HTTP/1.1; HTTP/1.0 may leave it out
         authority, path = (hosts or [""])[0], self.path
-        if not path.startswith("/"):  # absolute-form, as clients send to proxies (§3.2.2)
-            url = urlsplit(path)
-            if url.scheme.lower() != "http" or not url.netloc:
-                raise Refused(400, "bad request target")
-            authority, path = url.netloc, (url.path or "/") + (f"?{url.query}" if url.query else "")
-        if authority and urlsplit(f"//{authority}").hostname not in SERVED_NAMES:
+        try:
+            if not path.startswith("/"):  # absolute-form, as clients send to proxies (§3.2.2)
+                url = urlsplit(path)
+                if url.scheme.lower() != "http" or not url.netloc:
+                    raise Refused(400, "bad request target")
+                authority, path = url.netloc, (url.path or "/") + (f"?{url.query}" if url.query else "")
+            name = urlsplit(f"//{authority}").hostname
+        except ValueError:  # e.g. an unclosed "[" of an IPv6 address
+            raise Refused(400, "bad host") from None
+        if authority and name not in SERVED_NAMES:
             raise Refused(421, "not a site served here")  # 421 Misdirected Request
         return path
 

@@ -334,6 +334,7 @@ def test_head_has_the_headers_of_get_and_no_body(server: LocalHTTPServer) -> Non
         (b"GET / HTTP/1.1\r\nHost: www.example.test\r\nHost: evil.test\r\n", 400),  # which site?
         (b"GET / HTTP/1.1\r\nHost: www.example.test\r\nHost: www.example.test\r\n", 400),
         (b"GET / HTTP/1.0\r\n", 200),  # Host is required only since HTTP/1.1
+        (b"Host: www.example.test\r\n", 400),  # no request line: an error with a status line, not HTTP/0.9's bare body
         (b"GET / HTTP/1.0\r\nHost: www.example.test\r\n", 200),
         (b"GET http://www.example.test/ HTTP/1.1\r\nHost: www.example.test\r\n", 200),  # absolute-form
         (b"GET http://www.example.test:80/chunked HTTP/1.1\r\nHost: other.test\r\n", 200),  # its authority wins
@@ -341,6 +342,8 @@ def test_head_has_the_headers_of_get_and_no_body(server: LocalHTTPServer) -> Non
         (b"GET https://www.example.test/ HTTP/1.1\r\nHost: www.example.test\r\n", 400),  # not on this port
         (b"GET / HTTP/1.1\r\nHost: other.test\r\n", 421),
         (b"GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n", 200),
+        (b"GET / HTTP/1.1\r\nHost: [::1\r\n", 400),
+        (b"GET http://[::1/ HTTP/1.1\r\nHost: www.example.test\r\n", 400),
     ],
 )
 def test_host_and_request_target(server: LocalHTTPServer, request_head: bytes, status: int) -> None:
@@ -430,3 +433,33 @@ def test_close_leaves_no_threads_behind() -> None:
             fetch(server.address, "www.example.test", path)
     assert threading.active_count() == before
     assert set(threading.enumerate()) == running
+
+
+request_lines = st.sampled_from(
+    [
+        b"GET / HTTP/1.1\r\n",
+        b"POST /echo HTTP/1.1\r\n",
+        b"GET /chunked HTTP/1.0\r\n",
+        b"GET http://www.example.test/ HTTP/1.1\r\n",
+        b"Host: www.example.test\r\n",
+        b"Host: other.test\r\n",
+        b"Content-Length: 3\r\n",
+        b"Content-Length: x\r\n",
+        b"Transfer-Encoding: chunked\r\n",
+        b"Expect: 100-continue\r\n",
+        b"Connection: close\r\n",
+        b"\r\n",
+        b"3\r\nabc\r\n",
+        b"0\r\n\r\n",
+        b"abc",
+    ]
+)
+
+
+@fuzz(300)
+@given(st.lists(st.one_of(request_lines, st.binary(max_size=8)), max_size=12).map(b"".join))
+def test_the_server_answers_anything_with_well_framed_responses(server: LocalHTTPServer, data: bytes) -> None:
+    """Whatever arrives, every byte the server sends back parses as complete responses: never a half-framed
+    one a client could misread (a 100 Continue before a final response is skipped as interim)."""
+    for response in responses(send_raw(server.address, data)):
+        assert response.status in (200, 400, 404, 405, 413, 421, 501), response
