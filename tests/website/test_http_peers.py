@@ -43,7 +43,7 @@ def h11():
     try:
         import h11
     except ImportError:
-        missing_peer("h11", "pip install h11 (into .venv)")
+        missing_peer("h11", "pip install h11==0.16.0")
     return h11
 
 

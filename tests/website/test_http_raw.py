@@ -261,6 +261,8 @@ def test_a_request_body_is_read_not_taken_for_the_next_request(server: LocalHTTP
     smuggle = b"GET / HTTP/1.1\r\nHost: www.example.test\r\nContent-Length: 38\r\n\r\n" + SMUGGLED
     assert [r.status for r in responses(send_raw(server.address, smuggle))] == [200]
     assert [r.status for r in responses(send_raw(server.address, smuggle + GET_HOME))] == [200, 200]
+    as_in_the_issue = b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 38\r\n\r\n" + SMUGGLED
+    assert [r.status for r in responses(send_raw(server.address, as_in_the_issue))] == [421]  # x: not a site here
 
 
 def test_bodies_on_a_kept_alive_connection(server: LocalHTTPServer) -> None:
