@@ -241,10 +241,14 @@ class _TCPServer(socketserver.ThreadingTCPServer):
 
 
 class ZoneServer:
-    """One zone served over UDP and TCP on the same port of 127.0.0.1, chosen by the OS."""
+    """One zone served over UDP and TCP on the same port of 127.0.0.1, chosen by the OS.
 
-    def __init__(self, zone: Zone):
+    port=53 is for tests in a private network namespace only, where a real resolver follows glue there.
+    """
+
+    def __init__(self, zone: Zone, port: int = 0):
         self.zone = zone
+        self.port = port
         self.resolver = ZoneResolver(zone)
         self._udp: socketserver.UDPServer | None = None
         self._tcp: _TCPServer | None = None
@@ -260,8 +264,8 @@ class ZoneServer:
     def start(self) -> ZoneServer:
         if self._udp is not None:
             raise RuntimeError("server is already started")
-        for _ in range(20):  # the OS picks a free UDP port; its TCP twin may be taken
-            udp = socketserver.UDPServer((LOOPBACK, 0), _UDPHandler)
+        for _ in range(20 if self.port == 0 else 1):  # the OS picks a free UDP port; its TCP twin may be taken
+            udp = socketserver.UDPServer((LOOPBACK, self.port), _UDPHandler)
             try:
                 tcp = _TCPServer((LOOPBACK, udp.server_address[1]), self.resolver)
             except OSError:

@@ -7,7 +7,9 @@ line saying what to install; with CI=true they fail instead.
 unbound follows a referral's glue to port 53, as every resolver does: a delegation carries no port. The demo's
 servers share 127.0.0.1 on ports the OS picked, so unbound gets the same strict table the demo resolver uses
 (NS name -> loopback port), written as stub zones; with only the root as a stub it can prime and ask the root,
-but it would look for the `test.` server on 127.0.0.1 port 53.
+but it would look for the `test.` server on 127.0.0.1 port 53. In `make test`'s private network namespace (as
+root) one server at a time can have 127.0.0.1 port 53, so the last two tests let unbound follow each referral
+of the chain through its glue: root -> `test.`, then `test.` -> `example.test.`.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from snippets.website.dns_servers import DNSHierarchy
+from snippets.website.dns_servers import EXAMPLE, ROOT, TLD, DNSHierarchy, ZoneServer
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -266,3 +268,33 @@ def test_unbound_resolves_through_the_demo_servers(hierarchy: DNSHierarchy, unbo
     pool = ask_unbound(port, "pool.example.test")
     assert sorted(rr.address for rrset in pool.answer for rr in rrset) == sorted(f"127.0.0.{i}" for i in range(1, 41))
     assert "pool.example.test. A over TCP" in hierarchy.queries()["example.test."]  # unbound retried over TCP
+
+
+@pytest.fixture
+def port_53() -> None:
+    """Port 53 only inside `make test`'s private network namespace, where nothing else can hold it."""
+    if os.environ.get("INFRA_NOTES_HERMETIC") != "1" or os.geteuid() != 0:
+        message = "port 53 needs root in a private network namespace: run them with `make test` as root"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"DNS peer tests cannot run in CI: {message}", pytrace=False)
+        pytest.skip(f"DNS peer test skipped: {message}")
+
+
+def test_unbound_follows_the_roots_referral_to_the_tld(unbound, port_53) -> None:  # F2
+    with ZoneServer(ROOT) as root, ZoneServer(TLD, port=53) as tld:
+        port = unbound({".": root.address})  # glue says ns1.test. is 127.0.0.1, and unbound asks port 53
+        reply = ask_unbound(port, "test.", "SOA")
+        assert [rrset.to_text() for rrset in reply.answer] == [
+            "test. 86400 IN SOA ns1.test. hostmaster.test. 1 1800 900 604800 86400"
+        ]
+        assert ". NS" in root.resolver.queries  # primed first
+        assert any(asked.startswith("test. ") for asked in tld.resolver.queries)  # then the referral, followed
+
+
+def test_unbound_follows_the_tlds_referral_to_example_test(unbound, port_53) -> None:  # F2
+    with ZoneServer(ROOT) as root, ZoneServer(TLD) as tld, ZoneServer(EXAMPLE, port=53) as example:
+        port = unbound({".": root.address, "test.": tld.address})
+        reply = ask_unbound(port, "www.example.test")
+        assert [rrset.to_text() for rrset in reply.answer] == ["www.example.test. 300 IN A 127.0.0.1"]
+        assert tld.resolver.queries  # unbound asked the TLD, got the referral with glue ...
+        assert "www.example.test. A" in example.resolver.queries  # ... and followed it to port 53
