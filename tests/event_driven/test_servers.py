@@ -271,3 +271,17 @@ def test_a_frame_dripping_in_slower_than_the_idle_timeout(name: str) -> None:
         assert (reply, server.errors) == (None, ["idle for more than 0.5 s"])
     else:
         assert (reply, server.errors) == ((b"D", b"drip" * 4), [])
+
+
+@pytest.mark.parametrize("name", list(SERVERS))
+def test_a_client_that_stops_reading_is_dropped_after_the_idle_timeout(name: str) -> None:
+    """Echoes nobody reads must not keep a connection forever: all four servers give up alike."""
+    frame = encode_frame(bytes(MAX_PAYLOAD))
+    with SERVERS[name](idle_timeout=0.3) as server, socket.socket() as client:
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)  # before connect: no autotuning
+        client.settimeout(5)
+        client.connect(server.address)
+        with pytest.raises((BrokenPipeError, ConnectionResetError)):
+            for _ in range(1000):  # 64 MiB at most; the server gives up long before
+                client.sendall(frame)
+    assert server.errors == ["idle for more than 0.3 s"]
