@@ -1,4 +1,4 @@
-"""Tests for snippets.website.dns_wire: encoding, parsing, dnslib and dnspython as referees, hostile bytes."""
+"""Tests for snippets.dns.dns_wire: encoding, parsing, dnslib and dnspython as referees, hostile bytes."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from dnslib import RR, DNSRecord
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from snippets.website.dns_wire import (
+from snippets.dns.dns_wire import (
     DNSError,
     Message,
     Question,

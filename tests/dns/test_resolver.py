@@ -1,4 +1,4 @@
-"""Tests for snippets.website.resolver: referrals, TTL cache on a fake clock, dead and lying servers."""
+"""Tests for snippets.dns.resolver: referrals, TTL cache on a fake clock, dead and lying servers."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterator
 import pytest
 from dnslib import RR, DNSRecord
 
-from snippets.website.dns_servers import EXAMPLE, ROOT, TLD, DNSHierarchy
-from snippets.website.dns_wire import build_query
-from snippets.website.resolver import FakeClock, ResolveError, Resolver, ask
+from snippets.dns.dns_servers import EXAMPLE, ROOT, TLD, DNSHierarchy
+from snippets.dns.dns_wire import build_query
+from snippets.dns.resolver import FakeClock, ResolveError, Resolver, ask
 
 pytestmark = pytest.mark.timeout(10)
 

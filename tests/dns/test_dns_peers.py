@@ -31,7 +31,7 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from snippets.website.dns_servers import EXAMPLE, ROOT, TLD, DNSHierarchy, ZoneServer
+from snippets.dns.dns_servers import EXAMPLE, ROOT, TLD, DNSHierarchy, ZoneServer
 
 pytestmark = pytest.mark.timeout(60)
 

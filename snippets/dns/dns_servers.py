@@ -18,8 +18,8 @@ an IP. So `DNSHierarchy.nameservers` is a strict table from the NS *name*
 in a referral to the loopback (host, port) of the next server; a name that
 is not in it is an error, never a lookup.
 
-Builds on dns_wire.py. Shown on docs/*/website.md, run by
-notebooks/website_dns_resolve.ipynb, tested by tests/website/.
+Builds on dns_wire.py. Shown on docs/*/dns.md, run by
+notebooks/dns_resolve.ipynb, tested by tests/dns/.
 """
 
 from __future__ import annotations

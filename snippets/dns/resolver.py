@@ -16,8 +16,8 @@ where a real resolver picks random IDs and source ports so that an attacker
 off the path cannot guess them. Servers are reached only through the strict
 NS-name table explained in dns_servers.py.
 
-Builds on dns_wire.py and dns_servers.py. Shown on docs/*/website.md, run by
-notebooks/website_dns_resolve.ipynb, tested by tests/website/.
+Builds on dns_wire.py and dns_servers.py. Shown on docs/*/dns.md, run by
+notebooks/dns_resolve.ipynb, tested by tests/dns/.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import itertools
 import socket
 from dataclasses import dataclass
 
-from snippets.website.dns_wire import DNSError, Message, build_query, parse_message
+from snippets.dns.dns_wire import DNSError, Message, build_query, parse_message
 
 LOOPBACK = "127.0.0.1"
 

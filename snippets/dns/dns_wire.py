@@ -6,7 +6,7 @@ may end in a pointer to an earlier name (RFC 1035 4.1.4). Every length and
 pointer comes from the network, so each is checked: a bad message raises
 DNSError, never IndexError or struct.error, and never loops.
 
-Shown on docs/*/website.md, run by notebooks/website_dns_query.ipynb, tested by tests/website/.
+Shown on docs/*/dns.md, run by notebooks/dns_query.ipynb, tested by tests/dns/.
 """
 
 from __future__ import annotations

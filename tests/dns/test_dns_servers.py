@@ -1,4 +1,4 @@
-"""Tests for snippets.website.dns_servers: real dnslib servers on 127.0.0.1, read by us and by dnspython."""
+"""Tests for snippets.dns.dns_servers: real dnslib servers on 127.0.0.1, read by us and by dnspython."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ import dns.rdatatype
 import pytest
 from dnslib import RR, DNSRecord
 
-from snippets.website.dns_servers import EXAMPLE, ROOT, TLD, DNSHierarchy, ZoneServer, _fit
-from snippets.website.dns_wire import Message, Record, build_query, parse_message
+from snippets.dns.dns_servers import EXAMPLE, ROOT, TLD, DNSHierarchy, ZoneServer, _fit
+from snippets.dns.dns_wire import Message, Record, build_query, parse_message
 
 pytestmark = pytest.mark.timeout(10)
 
