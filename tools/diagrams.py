@@ -80,7 +80,8 @@ def mermaid_page(browser):
                      const {svg} = await mermaid.render(name, text);
                      return svg;
                    }""",
-                [text, theme, name])
+                [text, theme, name],
+            )
 
         yield render
     finally:
@@ -93,6 +94,7 @@ def mermaid_page(browser):
 def slim(svg: str) -> str:
     """Drop what an <img> never uses: icon symbols Mermaid always defines (computer, database, clock…)
     but this diagram does not reference, and its data-* attributes. Halves a sequence diagram."""
+
     def unused(match: re.Match) -> str:
         return "" if f"#{match[1]}" not in svg else match[0]
 

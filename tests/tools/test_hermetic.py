@@ -33,6 +33,11 @@ def test_only_loopback_exists_and_other_addresses_have_no_route() -> None:
 @pytest.mark.skipif(os.geteuid() != 0, reason="creating a network namespace needs root")
 def test_wrapper_gives_its_command_a_namespace_with_only_lo() -> None:
     code = "import os, socket; print(os.environ['INFRA_NOTES_HERMETIC'], [n for _, n in socket.if_nameindex()])"
-    out = subprocess.run([sys.executable, str(ROOT / "tools/hermetic.py"), sys.executable, "-c", code],
-                         capture_output=True, text=True, timeout=30, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "tools/hermetic.py"), sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
     assert out.splitlines() == ["hermetic: tests run in a new network namespace with only lo (127.0.0.1)", "1 ['lo']"]
