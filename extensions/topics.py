@@ -38,20 +38,21 @@ class _IgnoreTags(yaml.SafeLoader):
 _IgnoreTags.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 
+def nav_files(nav) -> list[str]:
+    """The page paths of a MkDocs nav, in order, without their titles."""
+    if isinstance(nav, str):
+        return [nav]
+    if isinstance(nav, dict):
+        return [f for value in nav.values() for f in nav_files(value)]
+    return [f for item in nav or [] for f in nav_files(item)]
+
+
 def nav_pages(config: Path) -> list[str]:
-    """The page paths of a MkDocs nav, in order."""
-
-    def walk(item) -> list[str]:
-        if isinstance(item, str):
-            return [item]
-        if isinstance(item, dict):
-            return [p for value in item.values() for p in walk(value)]
-        return [p for value in item or [] for p in walk(value)]
-
+    """The page paths of the nav in a MkDocs config file, in order."""
     nav = yaml.load(config.read_text(encoding="utf-8"), Loader=_IgnoreTags).get("nav")
     if not nav:
         raise TransformError(f"{config.name} has no nav: the topic list is made from it")
-    return walk(nav)
+    return nav_files(nav)
 
 
 def title(page: Path) -> str:

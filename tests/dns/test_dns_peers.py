@@ -32,16 +32,9 @@ import dns.rdatatype
 import pytest
 
 from snippets.dns.dns_servers import EXAMPLE, ROOT, TLD, DNSHierarchy, ZoneServer
+from tests.peers import missing_peer
 
 pytestmark = pytest.mark.timeout(60)
-
-
-def missing_peer(what: str, install: str) -> None:
-    """Skip (or, in CI, fail) with one line saying what to install."""
-    message = f"{what} is not installed: {install}"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"DNS peer tests cannot run in CI: {message}", pytrace=False)
-    pytest.skip(f"DNS peer tests skipped: {message}")
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +46,7 @@ def hierarchy() -> Iterator[DNSHierarchy]:
 def dig(address: tuple[str, int], *args: str) -> str:
     """dig's full output for one question to one demo server; never the system's resolver."""
     if shutil.which("dig") is None:
-        missing_peer("dig", "apt-get install dnsutils")
+        missing_peer("DNS", "dig", "apt-get install dnsutils")
     host, port = address
     assert host == "127.0.0.1"
     done = subprocess.run(
@@ -202,7 +195,7 @@ def ask_unbound(port: int, name: str, rdtype: str = "A") -> dns.message.Message:
 def unbound() -> Iterator:
     """A function that starts unbound with the given stub zones; every unbound started is killed after the test."""
     if shutil.which("unbound") is None:
-        missing_peer("unbound", "apt-get install unbound")
+        missing_peer("DNS", "unbound", "apt-get install unbound")
     started: list[subprocess.Popen] = []
     with tempfile.TemporaryDirectory() as tmp:
 

@@ -10,8 +10,6 @@ In CI (CI=true) a missing peer fails the run; elsewhere these tests skip with on
 
 from __future__ import annotations
 
-import os
-import shutil
 import struct
 import subprocess
 import time
@@ -21,6 +19,7 @@ import pytest
 
 from snippets.event_driven.clients import SERVERS
 from snippets.tcp_ip.framing import MAX_PAYLOAD, encode_frame
+from tests.peers import need
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -37,10 +36,7 @@ PEERS: dict[str, Peer] = {
 @pytest.fixture(params=list(PEERS), ids=list(PEERS))
 def peer(request: pytest.FixtureRequest) -> Peer:
     name = request.param
-    if shutil.which(name) is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"echo peer tests cannot run in CI: no {name} ({INSTALL})", pytrace=False)
-        pytest.skip(f"echo peer tests skipped: no {name} ({INSTALL})")
+    need("echo", name, INSTALL)
     return PEERS[name]
 
 

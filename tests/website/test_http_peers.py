@@ -18,18 +18,11 @@ import pytest
 
 from snippets.website.http_raw import fetch
 from snippets.website.http_server import PAGE, LocalHTTPServer
+from tests.peers import missing_peer
 
 pytestmark = pytest.mark.timeout(30)
 
 HOST = "www.example.test"
-
-
-def missing_peer(what: str, install: str) -> None:
-    """Skip (or, in CI, fail) with one line saying what to install."""
-    message = f"{what} is not installed: {install}"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"HTTP peer tests cannot run in CI: {message}", pytrace=False)
-    pytest.skip(f"HTTP peer tests skipped: {message}")
 
 
 @pytest.fixture(scope="module")
@@ -43,14 +36,14 @@ def h11():
     try:
         import h11
     except ImportError:
-        missing_peer("h11", "pip install h11==0.16.0")
+        missing_peer("HTTP", "h11", "pip install h11==0.16.0")
     return h11
 
 
 def curl(*args: str) -> str:
     """Run curl 7.88 with the given arguments; its stdout. Proxies from the environment are ignored."""
     if shutil.which("curl") is None:
-        missing_peer("curl", "apt-get install curl")
+        missing_peer("HTTP", "curl", "apt-get install curl")
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     done = subprocess.run(
         ["curl", "--silent", "--show-error", "--max-time", "10", *args],

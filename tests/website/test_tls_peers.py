@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import subprocess
 import threading
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from snippets.website.tls import PAGE, TLSServer, handshake, https_get, make_ca
+from tests.peers import need
 from tests.website.test_tls import REQUEST, slow_client
 
 pytestmark = pytest.mark.timeout(30)
@@ -27,19 +27,13 @@ pytestmark = pytest.mark.timeout(30)
 HOST = "www.example.test"
 
 
-def need(binary: str, package: str) -> str:
-    """The binary's path; skip (or, in CI, fail) with one line saying what to install."""
-    if path := shutil.which(binary):
-        return path
-    message = f"{binary} is not installed: apt-get install {package}"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"TLS peer tests cannot run in CI: {message}", pytrace=False)
-    pytest.skip(f"TLS peer tests skipped: {message}")
-
-
 def openssl(*args: str | Path, cwd: Path, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
-        [need("openssl", "openssl"), *map(str, args)], input=stdin, cwd=cwd, capture_output=True, timeout=20
+        [need("TLS", "openssl", "apt-get install openssl"), *map(str, args)],
+        input=stdin,
+        cwd=cwd,
+        capture_output=True,
+        timeout=20,
     )
 
 
@@ -92,7 +86,7 @@ def test_s_client_is_refused_a_name_the_certificate_lacks(server: TLSServer, ca_
 def test_curl_is_served_while_a_slow_client_trickles(server: TLSServer, ca, ca_file: Path) -> None:
     """F10: curl gets the page while another client is still sending its request a byte at a time; served one
     connection at a time, curl would wait behind it until its --max-time. The order of events is the proof."""
-    need("curl", "curl")
+    need("TLS", "curl", "apt-get install curl")
     others_done, events = threading.Event(), []
     slow = threading.Thread(target=slow_client, args=(server.address, ca.cert_pem.bytes(), others_done, events))
     slow.start()
@@ -162,7 +156,10 @@ def s_server(chain: Path, leaf: str) -> Iterator[tuple[str, int]]:
     args = ["s_server", "-accept", "127.0.0.1:0", "-cert", f"{leaf}.pem", "-key", f"{leaf}.key"]
     args += ["-cert_chain", "inter.pem", "-www"]
     process = subprocess.Popen(
-        [need("openssl", "openssl"), *args], cwd=chain, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        [need("TLS", "openssl", "apt-get install openssl"), *args],
+        cwd=chain,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         assert process.stdout is not None

@@ -4,7 +4,7 @@ Each returns a list of problems, each naming the file; tests/site/ asserts the l
 tests/tools/ feeds them broken input to prove they can fail.
 
 - budgets.py   every byte budget make test enforces (no time budgets: those are `make perf`'s)
-- pages.py     reading a page's Markdown: fences, headings, embeds, includes; the languages; nav
+- pages.py     reading a page's Markdown: fences, headings, embeds, includes; the languages
 - sources.py   docs/ko and docs/en: both languages, ids, one paragraph per line, same structure
 - built.py     the built site: page and site sizes, lang, labels, scripts, links, anchors, hosts, sitemaps
 - configs.py   mkdocs.yml and mkdocs.en.yml agree

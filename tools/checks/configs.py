@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from extensions.topics import nav_files
 from tools.checks.built import HANGUL
-from tools.checks.pages import nav_files
 
 
 def config_problems(root: Path) -> list[str]:

@@ -41,12 +41,3 @@ def structure(text: str) -> dict[str, list]:
         if match := INCLUDE.match(line):
             includes.append(match[1])
     return {"headings": headings, "embeds": embeds, "includes": includes}
-
-
-def nav_files(nav) -> list[str]:
-    """The page paths of a MkDocs nav, in order, without their titles."""
-    if isinstance(nav, str):
-        return [nav]
-    if isinstance(nav, dict):
-        return [f for value in nav.values() for f in nav_files(value)]
-    return [f for item in nav or [] for f in nav_files(item)]
