@@ -21,9 +21,10 @@ HANG_MS = 120_000
 serve = serving  # the browser tests serve the built site exactly as `make serve` does
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """One Chromium per pytest worker, shared by every browser test module: each test gets its own context."""
+    """One Chromium per module, not per session: while Playwright's sync API is running, the worker's main
+    thread has a running event loop, and every later test on that worker that calls asyncio.run() fails."""
     missing = None
     if not shutil.which(CHROMIUM):
         missing = f"no Chromium at {CHROMIUM}: apt-get install chromium (or set CHROMIUM=/path/to/chromium)"

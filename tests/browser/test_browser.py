@@ -88,12 +88,23 @@ def sections(name: str) -> list[str]:
     return [id_ for level, id_, _ in structure(text)["headings"] if level == 2]
 
 
+def settled(page, section: str = "") -> None:
+    """Wait, without a fixed sleep, for what a reader sees before choosing a language: web fonts applied (they
+    move every heading) and the #fragment's heading on screen. On a busy machine the click otherwise came
+    first, and the switcher rightly carried another section (overrides/assets/javascripts/language-switch.js)."""
+    page.evaluate("document.fonts.ready.then(() => true)")
+    if section:
+        page.wait_for_function("id => { const b = document.getElementById(id).getBoundingClientRect();"
+                               " return b.bottom > 0 && b.top < innerHeight; }", arg=section)
+
+
 @pytest.mark.parametrize(("start", "target"), [("ko", "en"), ("en", "ko")])
 @pytest.mark.parametrize("name", PAGES)
 def test_language_switch_keeps_page_and_section(page, base_url: str, name: str, start: str, target: str) -> None:
     for section in [""] + sections(name)[-1:]:  # the page itself, and its last section
         fragment = f"#{section}" if section else ""
         page.goto(f"{base_url}{url_path(name, start)}{fragment}")
+        settled(page, section)
         page.hover(".md-header__option .md-select")
         page.click(f"a.md-select__link[hreflang={target}]")
         page.wait_for_url(f"{base_url}{url_path(name, target)}{fragment}")
@@ -107,6 +118,7 @@ def test_language_switch_keeps_the_section_scrolled_to(page, base_url: str, star
     """A reader who scrolled (no #fragment in the URL) lands on the same section in the other language."""
     middle = sections("tcp-ip")[len(sections("tcp-ip")) // 2]
     page.goto(base_url + url_path("tcp-ip", start))
+    settled(page)
     page.evaluate(f"document.getElementById('{middle}').scrollIntoView()")
     page.evaluate("window.scrollBy(0, 200)")  # into the section, past its heading
     page.hover(".md-header__option .md-select")
