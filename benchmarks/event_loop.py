@@ -104,12 +104,14 @@ def load(address: tuple[str, int], clients: int, warmup: float, duration: float,
     for sock in socks.values():
         sock.close()
     latencies.sort()
-    out.send({
-        "round_trips_per_s": round(len(latencies) / duration),
-        "p50_ms": round(latencies[len(latencies) // 2] * 1000, 3),
-        "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 3),
-        "load_cpu": round(cpu_used / duration, 2),  # CPU seconds per second: 1.0 is one core
-    })
+    out.send(
+        {
+            "round_trips_per_s": round(len(latencies) / duration),
+            "p50_ms": round(latencies[len(latencies) // 2] * 1000, 3),
+            "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 3),
+            "load_cpu": round(cpu_used / duration, 2),  # CPU seconds per second: 1.0 is one core
+        }
+    )
     out.close()
 
 
@@ -123,7 +125,7 @@ def measure(server_name: str, clients: int, warmup: float, duration: float) -> d
         started = _receive(receiver, process, warmup + 60.0)
         cpu_from, busy_from = _cpu_seconds(), _machine_busy()
         result = _receive(receiver, process, duration + 10.0)
-        user, system = (round((b - a) / duration, 2) for a, b in zip(cpu_from, _cpu_seconds()))
+        user, system = (round((b - a) / duration, 2) for a, b in zip(cpu_from, _cpu_seconds(), strict=True))
         result.update(server_cpu=round(user + system, 2), server_user_cpu=user, server_system_cpu=system)
         busy = (_machine_busy() - busy_from) / duration
         result["other_cpu"] = round(max(0.0, busy - result["server_cpu"] - result["load_cpu"]), 2)
@@ -168,8 +170,10 @@ def raise_fd_limit(needed: int) -> None:
     if soft >= needed:
         return
     if hard != resource.RLIM_INFINITY and hard < needed:
-        sys.exit(f"need {needed} open files per process, but the hard limit is {hard}: "
-                 f"raise it (ulimit -Hn, or LimitNOFILE) or pass fewer --clients")
+        sys.exit(
+            f"need {needed} open files per process, but the hard limit is {hard}: "
+            f"raise it (ulimit -Hn, or LimitNOFILE) or pass fewer --clients"
+        )
     resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))  # the load process inherits it
 
 
@@ -200,26 +204,45 @@ def render_markdown(data: dict) -> str:
 
     def table(section: str, title: str, cell) -> list[str]:
         # Each table is a named section that pages can include: --8<-- "benchmarks/results/event_loop.md:throughput"
-        rows = [title, "", f"<!-- --8<-- [start:{section}] -->", "| concurrent clients | " + " | ".join(names) + " |",
-                "| ---: | " + " | ".join("---:" for _ in names) + " |"]
+        rows = [
+            title,
+            "",
+            f"<!-- --8<-- [start:{section}] -->",
+            "| concurrent clients | " + " | ".join(names) + " |",
+            "| ---: | " + " | ".join("---:" for _ in names) + " |",
+        ]
         for n in counts:
             rows.append(f"| {n:,} | " + " | ".join(cell(data["results"][name][str(n)]) for name in names) + " |")
         return rows + [f"<!-- --8<-- [end:{section}] -->", ""]
 
-    lines = table("throughput", f"Echo round trips per second, median of {settings['repeats']} runs (higher is better):",
-                  lambda r: f"{r['round_trips_per_s']:,}")
-    lines += table("latency", "Latency of one round trip in the median run, p50 / p99 in ms:",
-                   lambda r: f"{r['p50_ms']:.2f} / {r['p99_ms']:.2f}")
-    lines += table("cpu", "Server CPU in the median run, user + system (1.00 is one core busy all the time):",
-                   lambda r: f"{r['server_user_cpu']:.2f} + {r['server_system_cpu']:.2f}")
-    lines += table("runs", f"Every run, round trips per second (* other processes used more than {NOISE:g} "
-                   "of a CPU meanwhile: not used for the median when a quieter run exists):",
-                   lambda r: " · ".join(f"{run['round_trips_per_s']:,}" + ("*" if run["other_cpu"] > NOISE else "")
-                                        for run in r["runs"]))
+    lines = table(
+        "throughput",
+        f"Echo round trips per second, median of {settings['repeats']} runs (higher is better):",
+        lambda r: f"{r['round_trips_per_s']:,}",
+    )
+    lines += table(
+        "latency",
+        "Latency of one round trip in the median run, p50 / p99 in ms:",
+        lambda r: f"{r['p50_ms']:.2f} / {r['p99_ms']:.2f}",
+    )
+    lines += table(
+        "cpu",
+        "Server CPU in the median run, user + system (1.00 is one core busy all the time):",
+        lambda r: f"{r['server_user_cpu']:.2f} + {r['server_system_cpu']:.2f}",
+    )
+    lines += table(
+        "runs",
+        f"Every run, round trips per second (* other processes used more than {NOISE:g} "
+        "of a CPU meanwhile: not used for the median when a quieter run exists):",
+        lambda r: " · ".join(
+            f"{run['round_trips_per_s']:,}" + ("*" if run["other_cpu"] > NOISE else "") for run in r["runs"]
+        ),
+    )
     lines.append(
         f"{m['nproc']} CPUs ({m['cpu']}), Python {m['python']}, {m['system']}, {m['date']}. "
         f"{settings['duration_s']:g} s measured per run after {settings['warmup_s']:g} s of warm-up, "
-        f"{settings['payload_bytes']}-byte payloads, one request in flight per client; {settings['pinning']}.")
+        f"{settings['payload_bytes']}-byte payloads, one request in flight per client; {settings['pinning']}."
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -241,7 +264,8 @@ def render_svg(data: dict) -> str:
 
     summary = "; ".join(
         f"{name}: " + ", ".join(f"{data['results'][name][str(n)]['round_trips_per_s']:,} at {n:,}" for n in counts)
-        for name in names)
+        for name in names
+    )
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         'role="img" aria-labelledby="evl-title evl-desc" font-family="sans-serif" font-size="12">',
@@ -316,8 +340,11 @@ def main() -> None:
     data: dict = {
         "machine": machine(),
         "settings": {
-            "duration_s": args.duration, "warmup_s": args.warmup, "repeats": args.repeats,
-            "payload_bytes": len(PAYLOAD), "pinning": "server process on CPU 0, load process on CPU 1",
+            "duration_s": args.duration,
+            "warmup_s": args.warmup,
+            "repeats": args.repeats,
+            "payload_bytes": len(PAYLOAD),
+            "pinning": "server process on CPU 0, load process on CPU 1",
             "command": ".venv/bin/python benchmarks/event_loop.py",
         },
         "results": {},
@@ -331,11 +358,14 @@ def main() -> None:
                     if result["other_cpu"] <= NOISE:
                         break
                 runs.setdefault((name, clients), []).append(result)
-                print(f"run {repeat + 1}/{args.repeats} {name:>22} {clients:>5} clients: "
-                      f"{result['round_trips_per_s']:>8,} round trips/s, p50 {result['p50_ms']:.2f} ms, "
-                      f"p99 {result['p99_ms']:.2f} ms, CPU: server {result['server_user_cpu']:.2f} user "
-                      f"+ {result['server_system_cpu']:.2f} system, "
-                      f"load {result['load_cpu']:.2f}, other {result['other_cpu']:.2f}", flush=True)
+                print(
+                    f"run {repeat + 1}/{args.repeats} {name:>22} {clients:>5} clients: "
+                    f"{result['round_trips_per_s']:>8,} round trips/s, p50 {result['p50_ms']:.2f} ms, "
+                    f"p99 {result['p99_ms']:.2f} ms, CPU: server {result['server_user_cpu']:.2f} user "
+                    f"+ {result['server_system_cpu']:.2f} system, "
+                    f"load {result['load_cpu']:.2f}, other {result['other_cpu']:.2f}",
+                    flush=True,
+                )
     for (name, clients), results in runs.items():
         quiet = [r for r in results if r["other_cpu"] <= NOISE] or results
         ranked = sorted(quiet, key=lambda r: r["round_trips_per_s"])

@@ -118,11 +118,13 @@ def run_client(address: tuple[str, int], bulk_mb: int, round_trips: int, connect
             sock.sendall(b"E")
             echo(sock)
         new_connection.append(time.perf_counter() - start)
-    out.send({
-        "throughput_mb_s": round((bulk_mb << 20) / elapsed / 1e6),
-        "round_trip": percentiles(round_trip),
-        "new_connection": percentiles(new_connection),
-    })
+    out.send(
+        {
+            "throughput_mb_s": round((bulk_mb << 20) / elapsed / 1e6),
+            "round_trip": percentiles(round_trip),
+            "new_connection": percentiles(new_connection),
+        }
+    )
 
 
 def echo(sock: socket.socket) -> float:
@@ -152,7 +154,9 @@ def percentiles(seconds: list[float]) -> dict[str, float]:
 
 def measure(context, address, args) -> dict:
     receiver, sender = context.Pipe(duplex=False)
-    client = context.Process(target=run_client, args=(address, args.bulk_mb, args.round_trips, args.connections, sender))
+    client = context.Process(
+        target=run_client, args=(address, args.bulk_mb, args.round_trips, args.connections, sender)
+    )
     client.start()
     if not receiver.poll(60):
         client.kill()
@@ -230,8 +234,14 @@ def main() -> None:
         "settings": {k: getattr(args, k) for k in ("runs", "bulk_mb", "round_trips", "connections")},
         "machine": {
             "nproc": os.cpu_count(),
-            "cpu": next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                         if line.startswith("model name")), platform.processor() or "unknown"),
+            "cpu": next(
+                (
+                    line.split(":", 1)[1].strip()
+                    for line in Path("/proc/cpuinfo").read_text().splitlines()
+                    if line.startswith("model name")
+                ),
+                platform.processor() or "unknown",
+            ),
             "python": platform.python_version(),
             "system": f"{platform.system()} {platform.release()}",
             "date": datetime.date.today().isoformat(),

@@ -34,7 +34,9 @@ def stub_page(page: str) -> str:
 def anchors_of(page: str) -> str:
     """The heading ids of a page as empty HTML anchors, to append to a page with other content: links to those
     sections resolve (MkDocs' validation counts HTML ids) without adding a section to the search index."""
-    return "".join(f'<a id="{id_}"></a>\n' for id_ in re.findall(r"^#{1,6} .*\{ #([\w-]+) \}$", page, flags=re.MULTILINE))
+    return "".join(
+        f'<a id="{id_}"></a>\n' for id_ in re.findall(r"^#{1,6} .*\{ #([\w-]+) \}$", page, flags=re.MULTILINE)
+    )
 
 
 def shared_site(tmp_path_factory: pytest.TempPathFactory) -> Path:

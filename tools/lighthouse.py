@@ -65,11 +65,25 @@ def missing() -> str | None:
 def run_once(url: str, out: Path, categories: Iterable[str] = CATEGORIES) -> dict:
     """One Lighthouse run in a fresh Chromium: the scores of `categories` and the audits scoring below 0.9."""
     categories = list(categories)
-    cmd = [str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={out}", f"--chrome-flags={' '.join(FLAGS)}",
-           "--form-factor=mobile", "--only-categories=" + ",".join(categories)]
+    cmd = [
+        str(LIGHTHOUSE),
+        url,
+        "--quiet",
+        "--output=json",
+        f"--output-path={out}",
+        f"--chrome-flags={' '.join(FLAGS)}",
+        "--form-factor=mobile",
+        "--only-categories=" + ",".join(categories),
+    ]
     # Its own process group: if the run is cut short (a timeout, pytest's hang limit), its Chromium goes too.
-    proc = subprocess.Popen(cmd, env={**os.environ, "CHROME_PATH": CHROMIUM}, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd,
+        env={**os.environ, "CHROME_PATH": CHROMIUM},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         _, stderr = proc.communicate(timeout=300)
     finally:
@@ -91,9 +105,13 @@ def parse_report(report: dict, url: str, categories: Iterable[str] = CATEGORIES)
         if score is None:
             raise RuntimeError(f"lighthouse {url}: no {category} score in the report (did the page load?)")
         scores[category] = score
-    failing = sorted(f"{k} ({a['score']})" for k, a in report["audits"].items()
-                     if a.get("score") is not None and a["score"] < 0.9
-                     and a.get("scoreDisplayMode") in ("binary", "numeric", "metricSavings"))
+    failing = sorted(
+        f"{k} ({a['score']})"
+        for k, a in report["audits"].items()
+        if a.get("score") is not None
+        and a["score"] < 0.9
+        and a.get("scoreDisplayMode") in ("binary", "numeric", "metricSavings")
+    )
     return {"scores": scores, "failing": failing, "lighthouse": report["lighthouseVersion"]}
 
 
@@ -105,12 +123,23 @@ def median_of(runs: list[dict]) -> dict:
     categories = list(runs[0]["scores"])
     key = "performance" if "performance" in categories else categories[0]
     middle = sorted(runs, key=lambda r: r["scores"][key])[(len(runs) - 1) // 2]
-    return {"scores": {c: statistics.median_low([r["scores"][c] for r in runs]) for c in categories},
-            "runs": [r["scores"] for r in runs], "failing": middle["failing"], "lighthouse": middle["lighthouse"]}
+    return {
+        "scores": {c: statistics.median_low([r["scores"][c] for r in runs]) for c in categories},
+        "runs": [r["scores"] for r in runs],
+        "failing": middle["failing"],
+        "lighthouse": middle["lighthouse"],
+    }
 
 
-def measure_served(base: str, pages: Iterable[str], runs: int, categories: Iterable[str], tmp: Path,
-                   label: str = "", parallel: bool = False) -> dict[str, dict]:
+def measure_served(
+    base: str,
+    pages: Iterable[str],
+    runs: int,
+    categories: Iterable[str],
+    tmp: Path,
+    label: str = "",
+    parallel: bool = False,
+) -> dict[str, dict]:
     """Measure pages of a site already served at `base`, `runs` times each; print each page's median.
 
     `parallel` runs every page at once: much of a run is Lighthouse waiting for the page to go quiet, and the
@@ -131,8 +160,13 @@ def measure_served(base: str, pages: Iterable[str], runs: int, categories: Itera
     return results
 
 
-def measure(pages: Iterable[str], runs: int = RUNS, categories: Iterable[str] = CATEGORIES,
-            site: Path | None = None, parallel: bool = False) -> dict[str, dict]:
+def measure(
+    pages: Iterable[str],
+    runs: int = RUNS,
+    categories: Iterable[str] = CATEGORIES,
+    site: Path | None = None,
+    parallel: bool = False,
+) -> dict[str, dict]:
     """Serve `site` (built into a temp dir when None) and measure `pages` on it."""
     with tempfile.TemporaryDirectory(prefix="lighthouse-") as tmp:
         if site is None:
@@ -144,8 +178,12 @@ def measure(pages: Iterable[str], runs: int = RUNS, categories: Iterable[str] = 
 
 def below(results: dict[str, dict], limits: dict[str, float]) -> list[str]:
     """Every measured category of every page under its limit (categories not measured are not judged)."""
-    return [f"{page}: {cat} {r['scores'][cat]} < {limits[cat]} (failing audits: {', '.join(r['failing']) or 'none'})"
-            for page, r in results.items() for cat in r["scores"] if cat in limits and r["scores"][cat] < limits[cat]]
+    return [
+        f"{page}: {cat} {r['scores'][cat]} < {limits[cat]} (failing audits: {', '.join(r['failing']) or 'none'})"
+        for page, r in results.items()
+        for cat in r["scores"]
+        if cat in limits and r["scores"][cat] < limits[cat]
+    ]
 
 
 def check(site: Path | None = None) -> list[str]:
@@ -162,18 +200,23 @@ def table(results: dict[str, dict], baseline: dict[str, dict] | None = None) -> 
     """Markdown: one row per page (median of its runs), the baseline page first, every run's performance."""
     version = next(iter(results.values()))["lighthouse"]
     runs = len(next(iter(results.values()))["runs"])
-    lines = [f"Lighthouse {version}, mobile preset, median of {runs} run(s) per category; site served by tools/serve.py "
-             "(gzip on, 127.0.0.1); `make lighthouse` or `make perf`. Targets (issue 7): performance >= 98, the others 100; "
-             "`make test` checks accessibility, best practices and SEO of the pages marked (*), performance nowhere.", "",
-             "| page | performance | accessibility | best practices | SEO | performance, every run |",
-             "| --- | ---: | ---: | ---: | ---: | --- |"]
+    lines = [
+        f"Lighthouse {version}, mobile preset, median of {runs} run(s) per category; site served by tools/serve.py "
+        "(gzip on, 127.0.0.1); `make lighthouse` or `make perf`. Targets (issue 7): performance >= 98, the others 100; "
+        "`make test` checks accessibility, best practices and SEO of the pages marked (*), performance nowhere.",
+        "",
+        "| page | performance | accessibility | best practices | SEO | performance, every run |",
+        "| --- | ---: | ---: | ---: | ---: | --- |",
+    ]
     rows = [(f"baseline: default Material page `{p}`", r) for p, r in (baseline or {}).items()]
     rows += [(f"`{p}`{' (*)' if p in CHECKED else ''}", r) for p, r in results.items()]
     for name, r in rows:
         s = r["scores"]
-        lines.append(f"| {name} | {s['performance'] * 100:.0f} | {s['accessibility'] * 100:.0f} | "
-                     f"{s['best-practices'] * 100:.0f} | {s['seo'] * 100:.0f} | "
-                     f"{', '.join(percent(run['performance']) for run in r['runs'])} |")
+        lines.append(
+            f"| {name} | {s['performance'] * 100:.0f} | {s['accessibility'] * 100:.0f} | "
+            f"{s['best-practices'] * 100:.0f} | {s['seo'] * 100:.0f} | "
+            f"{', '.join(percent(run['performance']) for run in r['runs'])} |"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -44,20 +44,37 @@ from tools.serve import serving  # noqa: E402
 RESULTS = ROOT / "benchmarks/results"
 RUNS = int(os.environ.get("PERF_RUNS", "3"))
 PARTS = ("build", "nbval", "lighthouse")
-NBVAL = ["-m", "pytest", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadfile", "--nbval", "--nbval-cell-timeout=30",
-         "--nbval-kernel-name=python3", "-q", "-o", "timeout=600"]  # make test's command; a measurement, so a lenient hang limit
-FILLER = ("A short sentence of plain text stands in for the page's prose, with a [link](#top) and `code`. ")
+NBVAL = [
+    "-m",
+    "pytest",
+    "-p",
+    "no:cacheprovider",
+    "-n",
+    "2",
+    "--dist",
+    "loadfile",
+    "--nbval",
+    "--nbval-cell-timeout=30",
+    "--nbval-kernel-name=python3",
+    "-q",
+    "-o",
+    "timeout=600",
+]  # make test's command; a measurement, so a lenient hang limit
+FILLER = "A short sentence of plain text stands in for the page's prose, with a [link](#top) and `code`. "
 
 
 # --- baselines ------------------------------------------------------------------------------------------------
+
 
 def default_material(root: Path, pages: dict[str, str], name: str = "baseline") -> Path:
     """A default Material project in `root`, in the shape tools/build.py builds: mkdocs.yml (Korean, docs/ko)
     and mkdocs.en.yml (English, docs/en, into en/), the same pages in both."""
     root.mkdir(parents=True, exist_ok=True)
     for lang, config in (("ko", "mkdocs.yml"), ("en", "mkdocs.en.yml")):
-        (root / config).write_text(f"site_name: {name}\ndocs_dir: docs/{lang}\ntheme:\n  name: material\n  language: {lang}\n",
-                                   encoding="utf-8")
+        (root / config).write_text(
+            f"site_name: {name}\ndocs_dir: docs/{lang}\ntheme:\n  name: material\n  language: {lang}\n",
+            encoding="utf-8",
+        )
         for page, text in pages.items():
             path = root / "docs" / lang / page
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -82,7 +99,9 @@ def build_baseline(root: Path) -> Path:
 
 
 def lighthouse_baseline(root: Path) -> Path:
-    return default_material(root, {"index.md": "# Home\n\nOne short paragraph of plain text on a default Material page.\n"})
+    return default_material(
+        root, {"index.md": "# Home\n\nOne short paragraph of plain text on a default Material page.\n"}
+    )
 
 
 def nbval_baseline(root: Path) -> Path:
@@ -91,14 +110,28 @@ def nbval_baseline(root: Path) -> Path:
     for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
         ours = json.loads(notebook.read_text(encoding="utf-8"))
         cells = sum(c["cell_type"] == "code" for c in ours["cells"])
-        nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": ours["metadata"],
-              "cells": [{"cell_type": "code", "id": f"c{i}", "metadata": {}, "execution_count": i + 1,
-                         "outputs": [], "source": ["x = 1"]} for i in range(cells)]}
+        nb = {
+            "nbformat": 4,
+            "nbformat_minor": 5,
+            "metadata": ours["metadata"],
+            "cells": [
+                {
+                    "cell_type": "code",
+                    "id": f"c{i}",
+                    "metadata": {},
+                    "execution_count": i + 1,
+                    "outputs": [],
+                    "source": ["x = 1"],
+                }
+                for i in range(cells)
+            ],
+        }
         (root / notebook.name).write_text(json.dumps(nb, indent=1), encoding="utf-8")
     return root
 
 
 # --- measuring ------------------------------------------------------------------------------------------------
+
 
 def timed(fn) -> tuple[float, float]:
     """Wall-clock seconds of fn(), and the CPU seconds (user + system) of the processes it ran and waited for.
@@ -106,7 +139,9 @@ def timed(fn) -> tuple[float, float]:
     started, before = time.perf_counter(), os.times()
     fn()
     after = os.times()
-    return time.perf_counter() - started, (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    return time.perf_counter() - started, (after.children_user - before.children_user) + (
+        after.children_system - before.children_system
+    )
 
 
 def interleaved(ours, baseline, runs: int, label: str) -> dict:
@@ -118,26 +153,41 @@ def interleaved(ours, baseline, runs: int, label: str) -> dict:
             wall, used = timed(fn)
             seconds[who].append(round(wall, 2))
             cpu[who].append(round(used, 2))
-            print(f"{label} run {i + 1}/{runs}, {who}: {wall:.1f} s, CPU {used:.1f} s (load {os.getloadavg()[0]:.1f})", flush=True)
+            print(
+                f"{label} run {i + 1}/{runs}, {who}: {wall:.1f} s, CPU {used:.1f} s (load {os.getloadavg()[0]:.1f})",
+                flush=True,
+            )
     medians = {who: statistics.median(s) for who, s in seconds.items()}
     cpu_medians = {who: statistics.median(s) for who, s in cpu.items()}
-    return {"seconds": seconds, "median": medians, "ratio": round(medians["ours"] / medians["baseline"], 2),
-            "cpu_seconds": cpu, "cpu_median": cpu_medians, "cpu_ratio": round(cpu_medians["ours"] / cpu_medians["baseline"], 2)}
+    return {
+        "seconds": seconds,
+        "median": medians,
+        "ratio": round(medians["ours"] / medians["baseline"], 2),
+        "cpu_seconds": cpu,
+        "cpu_median": cpu_medians,
+        "cpu_ratio": round(cpu_medians["ours"] / cpu_medians["baseline"], 2),
+    }
 
 
 def run_checked(cmd: list[str], cwd: Path, what: str, env: dict | None = None) -> None:
     result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
     if result.returncode:
-        raise SystemExit(f"perf: {what} failed ({result.returncode}), so its time means nothing:\n"
-                         f"{result.stdout[-3000:]}{result.stderr[-2000:]}")
+        raise SystemExit(
+            f"perf: {what} failed ({result.returncode}), so its time means nothing:\n"
+            f"{result.stdout[-3000:]}{result.stderr[-2000:]}"
+        )
 
 
 def measure_build(tmp: Path) -> dict:
     baseline = build_baseline(tmp / "build-baseline")
-    figure = interleaved(lambda: build(tmp / "site"), lambda: build(tmp / "build-baseline/site", root=baseline),
-                         RUNS, "build")
-    return figure | {"what": "tools/build.py, both languages (strict)", "pages_per_language": len(list(baseline.glob("docs/ko/*.md"))),
-                     "baseline": "default Material, as many pages as ours, each of the same size in plain Markdown"}
+    figure = interleaved(
+        lambda: build(tmp / "site"), lambda: build(tmp / "build-baseline/site", root=baseline), RUNS, "build"
+    )
+    return figure | {
+        "what": "tools/build.py, both languages (strict)",
+        "pages_per_language": len(list(baseline.glob("docs/ko/*.md"))),
+        "baseline": "default Material, as many pages as ours, each of the same size in plain Markdown",
+    }
 
 
 def measure_nbval(tmp: Path) -> dict:
@@ -146,11 +196,21 @@ def measure_nbval(tmp: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "JUPYTER_PREFER_ENV_PATH": "1"}
     ours = [sys.executable, *NBVAL, "notebooks"]
     theirs = [sys.executable, *NBVAL, "-p", "tools.pytest_guards", str(baseline)]
-    figure = interleaved(lambda: run_checked(ours, ROOT, "nbval of notebooks/", env),
-                         lambda: run_checked(theirs, baseline, "nbval of the baseline notebooks", env), RUNS, "nbval")
-    cells = sum(c["cell_type"] == "code" for nb in notebooks for c in json.loads(nb.read_text(encoding="utf-8"))["cells"])
-    return figure | {"what": f"pytest {' '.join(NBVAL[2:-3])} notebooks", "notebooks": len(notebooks), "cells": cells,
-                     "baseline": "as many notebooks and code cells, each cell `x = 1`: kernel start and nbval's own cost"}
+    figure = interleaved(
+        lambda: run_checked(ours, ROOT, "nbval of notebooks/", env),
+        lambda: run_checked(theirs, baseline, "nbval of the baseline notebooks", env),
+        RUNS,
+        "nbval",
+    )
+    cells = sum(
+        c["cell_type"] == "code" for nb in notebooks for c in json.loads(nb.read_text(encoding="utf-8"))["cells"]
+    )
+    return figure | {
+        "what": f"pytest {' '.join(NBVAL[2:-3])} notebooks",
+        "notebooks": len(notebooks),
+        "cells": cells,
+        "baseline": "as many notebooks and code cells, each cell `x = 1`: kernel start and nbval's own cost",
+    }
 
 
 def measure_lighthouse(tmp: Path) -> dict:
@@ -167,8 +227,9 @@ def measure_lighthouse(tmp: Path) -> dict:
             if page in ("/", "/en/"):  # the baseline page in the language of the page just measured
                 baseline |= lighthouse.measure_served(base_other, [page], RUNS, lighthouse.CATEGORIES, tmp, "baseline ")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "lighthouse.json").write_text(json.dumps({"pages": results, "baseline": baseline}, indent=1, sort_keys=True) + "\n",
-                                             encoding="utf-8")
+    (RESULTS / "lighthouse.json").write_text(
+        json.dumps({"pages": results, "baseline": baseline}, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+    )
     (RESULTS / "lighthouse.md").write_text(lighthouse.table(results, baseline), encoding="utf-8")
     below = lighthouse.below(results, lighthouse.TARGETS)
     for line in below:
@@ -176,19 +237,45 @@ def measure_lighthouse(tmp: Path) -> dict:
     summary = {}
     for category in lighthouse.CATEGORIES:
         ours = [r["scores"][category] for r in results.values()]
-        summary[category] = {"min": min(ours), "median": statistics.median(ours), "max": max(ours),
-                             "baseline": [r["scores"][category] for r in baseline.values()]}
-    return {"what": f"Lighthouse {next(iter(results.values()))['lighthouse']}, mobile, {len(pages)} pages, median of {RUNS} runs each",
-            "baseline": "a default Material page (one short paragraph), / and /en/, same server and command",
-            "scores": summary, "below_target": below}
+        summary[category] = {
+            "min": min(ours),
+            "median": statistics.median(ours),
+            "max": max(ours),
+            "baseline": [r["scores"][category] for r in baseline.values()],
+        }
+    return {
+        "what": f"Lighthouse {next(iter(results.values()))['lighthouse']}, mobile, {len(pages)} pages, median of {RUNS} runs each",
+        "baseline": "a default Material page (one short paragraph), / and /en/, same server and command",
+        "scores": summary,
+        "below_target": below,
+    }
 
 
 def measure_suite(tmp: Path) -> dict:
     """The pytest run of `make test`, once: a figure for planning, with no baseline to divide by."""
-    cmd = [sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadfile", "-p", "no:cacheprovider", "--nbval",
-           "--nbval-cell-timeout=30", "--nbval-kernel-name=python3", "-q", "tests", "notebooks"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-n",
+        "2",
+        "--dist",
+        "loadfile",
+        "-p",
+        "no:cacheprovider",
+        "--nbval",
+        "--nbval-cell-timeout=30",
+        "--nbval-kernel-name=python3",
+        "-q",
+        "tests",
+        "notebooks",
+    ]
     seconds, cpu = timed(lambda: run_checked(cmd, ROOT, "the pytest run of make test"))
-    return {"what": "pytest of make test (tests and notebooks, -n 2), once", "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1)}
+    return {
+        "what": "pytest of make test (tests and notebooks, -n 2), once",
+        "seconds": round(seconds, 1),
+        "cpu_seconds": round(cpu, 1),
+    }
 
 
 MEASURE = {"build": measure_build, "nbval": measure_nbval, "lighthouse": measure_lighthouse, "suite": measure_suite}
@@ -196,34 +283,56 @@ MEASURE = {"build": measure_build, "nbval": measure_nbval, "lighthouse": measure
 
 # --- results --------------------------------------------------------------------------------------------------
 
+
 def machine() -> dict:
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    return {"cpus": os.cpu_count(), "python": platform.python_version(), "kernel": platform.release(), "commit": commit,
-            "load_before": round(os.getloadavg()[0], 2)}
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+        "commit": commit,
+        "load_before": round(os.getloadavg()[0], 2),
+    }
 
 
 def about(m: dict) -> str:
-    return (f"{m['cpus']} CPUs, 1-minute load average {m['load_before']} before and {m.get('load_after', '?')} after, "
-            f"Python {m['python']}, Linux {m['kernel']}, commit {m['commit']}")
+    return (
+        f"{m['cpus']} CPUs, 1-minute load average {m['load_before']} before and {m.get('load_after', '?')} after, "
+        f"Python {m['python']}, Linux {m['kernel']}, commit {m['commit']}"
+    )
 
 
 def render(data: dict) -> str:
     """perf.md from perf.json: one table of every figure with its baseline and ratio, then how each was taken."""
-    lines = ["# `make perf`", "", "Each figure next to a baseline measured in the same run on the same machine; the ratio is what "
-             "carries over to another machine. Written by `tools/perf.py` (`make perf`); nothing here is asserted by `make test`.", "",
-             "| figure | infra-notes | baseline | ratio | measured |", "| --- | ---: | ---: | ---: | --- |"]
+    lines = [
+        "# `make perf`",
+        "",
+        "Each figure next to a baseline measured in the same run on the same machine; the ratio is what "
+        "carries over to another machine. Written by `tools/perf.py` (`make perf`); nothing here is asserted by `make test`.",
+        "",
+        "| figure | infra-notes | baseline | ratio | measured |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
     for part in ("build", "nbval"):
         if f := data.get(part):
-            lines.append(f"| {f['what']}: wall clock | {f['median']['ours']:.1f} s | {f['median']['baseline']:.1f} s | {f['ratio']:.2f}× | "
-                         f"{f['measured']} |")
+            lines.append(
+                f"| {f['what']}: wall clock | {f['median']['ours']:.1f} s | {f['median']['baseline']:.1f} s | {f['ratio']:.2f}× | "
+                f"{f['measured']} |"
+            )
             if "cpu_median" in f:
-                lines.append(f"| {f['what']}: CPU (user + system) | {f['cpu_median']['ours']:.1f} s | {f['cpu_median']['baseline']:.1f} s | "
-                             f"{f['cpu_ratio']:.2f}× | {f['measured']} |")
+                lines.append(
+                    f"| {f['what']}: CPU (user + system) | {f['cpu_median']['ours']:.1f} s | {f['cpu_median']['baseline']:.1f} s | "
+                    f"{f['cpu_ratio']:.2f}× | {f['measured']} |"
+                )
     if f := data.get("lighthouse"):
         for category, s in f["scores"].items():
             base = ", ".join(f"{b * 100:.0f}" for b in s["baseline"])
-            lines.append(f"| Lighthouse {category}, every page: median (min–max) | {s['median'] * 100:.0f} ({s['min'] * 100:.0f}–"
-                         f"{s['max'] * 100:.0f}) | {base} | — | {f['measured']} |")
+            lines.append(
+                f"| Lighthouse {category}, every page: median (min–max) | {s['median'] * 100:.0f} ({s['min'] * 100:.0f}–"
+                f"{s['max'] * 100:.0f}) | {base} | — | {f['measured']} |"
+            )
     if f := data.get("suite"):
         lines.append(f"| {f['what']}: wall clock | {f['seconds']:.0f} s | — | — | {f['measured']} |")
         if "cpu_seconds" in f:
@@ -236,7 +345,9 @@ def render(data: dict) -> str:
                 runs = f" — every run, wall clock (s): ours {f['seconds']['ours']}, baseline {f['seconds']['baseline']}"
             if isinstance(f.get("cpu_seconds"), dict):
                 runs += f"; CPU (s): ours {f['cpu_seconds']['ours']}, baseline {f['cpu_seconds']['baseline']}"
-            lines.append(f"- **{part}**: {f['what']}; baseline: {f.get('baseline', 'none')}{runs}. {about(f['machine'])}.")
+            lines.append(
+                f"- **{part}**: {f['what']}; baseline: {f.get('baseline', 'none')}{runs}. {about(f['machine'])}."
+            )
     if (f := data.get("lighthouse")) and f["below_target"]:
         lines += ["", "Below the issue's Lighthouse targets in this run:", ""] + [f"- {b}" for b in f["below_target"]]
     lines += ["", "Lighthouse, every page: [lighthouse.md](lighthouse.md)."]
@@ -253,7 +364,10 @@ def main(argv: list[str]) -> int:
         for part in parts:
             with tempfile.TemporaryDirectory(prefix=f"perf-{part}-") as tmp:
                 about = machine()
-                data[part] = MEASURE[part](Path(tmp)) | {"machine": about, "measured": datetime.date.today().isoformat()}
+                data[part] = MEASURE[part](Path(tmp)) | {
+                    "machine": about,
+                    "measured": datetime.date.today().isoformat(),
+                }
                 data[part]["machine"]["load_after"] = round(os.getloadavg()[0], 2)
             RESULTS.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")

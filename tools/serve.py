@@ -16,7 +16,6 @@ import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-
 COMPRESSED = {".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".ipynb"}
 
 
@@ -87,7 +86,9 @@ def main() -> None:
     except OSError as e:
         raise SystemExit(f"cannot serve on 127.0.0.1:{port}: {e.strerror}; try `make serve PORT={port + 1}`") from None
     with server:
-        print(f"Serving {site} on http://127.0.0.1:{port}/ (한국어) and http://127.0.0.1:{port}/en/ (English); Ctrl+C stops")
+        print(
+            f"Serving {site} on http://127.0.0.1:{port}/ (한국어) and http://127.0.0.1:{port}/en/ (English); Ctrl+C stops"
+        )
         try:
             server.serve_forever()
         except KeyboardInterrupt:

@@ -42,9 +42,10 @@ def test_page_loads_cleanly_from_this_site_only(page, base_url: str, name: str, 
     page.wait_for_load_state("networkidle")
     where = url_path(name, lang)
     sizes = {url: len(r.body()) for url, r in loaded if not url.endswith("/search/search_index.json")}  # uncompressed
-    assert sum(sizes.values()) <= FIRST_VISIT_BUDGET, \
-        f"{where}: a first visit loads {sum(sizes.values()):,} bytes (budget {FIRST_VISIT_BUDGET:,}, search index excluded): " + \
-        ", ".join(f"{u.removeprefix(base_url)} {n:,}" for u, n in sorted(sizes.items(), key=lambda x: -x[1])[:5])
+    assert sum(sizes.values()) <= FIRST_VISIT_BUDGET, (
+        f"{where}: a first visit loads {sum(sizes.values()):,} bytes (budget {FIRST_VISIT_BUDGET:,}, search index excluded): "
+        + ", ".join(f"{u.removeprefix(base_url)} {n:,}" for u, n in sorted(sizes.items(), key=lambda x: -x[1])[:5])
+    )
     assert response.status == 200, where
     assert page.evaluate("document.documentElement.lang") == lang, where
     elsewhere = sorted({url for url in page.requests if not url.startswith(base_url + "/")})
@@ -94,8 +95,11 @@ def settled(page, section: str = "") -> None:
     first, and the switcher rightly carried another section (overrides/assets/javascripts/language-switch.js)."""
     page.evaluate("document.fonts.ready.then(() => true)")
     if section:
-        page.wait_for_function("id => { const b = document.getElementById(id).getBoundingClientRect();"
-                               " return b.bottom > 0 && b.top < innerHeight; }", arg=section)
+        page.wait_for_function(
+            "id => { const b = document.getElementById(id).getBoundingClientRect();"
+            " return b.bottom > 0 && b.top < innerHeight; }",
+            arg=section,
+        )
 
 
 @pytest.mark.parametrize(("start", "target"), [("ko", "en"), ("en", "ko")])
@@ -132,7 +136,11 @@ def test_language_switch_keeps_the_section_scrolled_to(page, base_url: str, star
 
 def stored_outputs(notebook: str) -> dict[str, str]:
     cells = json.loads((ROOT / "notebooks" / f"{notebook}.ipynb").read_text(encoding="utf-8"))["cells"]
-    return {tag: "".join("".join(o.get("text", "")) for o in c["outputs"]).strip() for c in cells for tag in c["metadata"]["tags"]}
+    return {
+        tag: "".join("".join(o.get("text", "")) for o in c["outputs"]).strip()
+        for c in cells
+        for tag in c["metadata"]["tags"]
+    }
 
 
 CELL_PAGES = [p for p in PAGES if "{{ cell(" in (ROOT / "docs/ko" / f"{p}.md").read_text(encoding="utf-8")]
@@ -150,7 +158,9 @@ def test_embedded_cells_show_code_output_and_copy_buttons(page, base_url: str, n
         cell = cells.nth(i)
         notebook, tag = cell.get_attribute("data-notebook"), cell.get_attribute("data-tag")
         assert cell.locator("pre > code").first.is_visible(), f"{name}: {notebook}:{tag} code not visible"
-        assert cell.locator("button[data-md-type=copy]").count() == 1, f"{name}: {notebook}:{tag} has no copy button on its code"
+        assert cell.locator("button[data-md-type=copy]").count() == 1, (
+            f"{name}: {notebook}:{tag} has no copy button on its code"
+        )
         expected = stored_outputs(notebook)[tag].replace("\r\n", "\n")  # HTML parsing turns CR LF into LF
         outputs = cell.locator(".nb-output samp")
         if not expected:
@@ -158,7 +168,9 @@ def test_embedded_cells_show_code_output_and_copy_buttons(page, base_url: str, n
             continue
         assert outputs.count() == 1, f"{name}: {notebook}:{tag} output missing"
         assert outputs.first.get_attribute("tabindex") == "0"
-        assert outputs.first.inner_text().strip() == expected, f"{name}: {notebook}:{tag} shows other output than the notebook stores"
+        assert outputs.first.inner_text().strip() == expected, (
+            f"{name}: {notebook}:{tag} shows other output than the notebook stores"
+        )
 
 
 def scheme(page) -> str:
@@ -201,5 +213,7 @@ def test_diagrams_show_the_picture_of_the_active_scheme(page, base_url: str, nam
             img = figure.locator(f".diagram-{shown} img")
             img.wait_for(state="visible")
             page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle())
-            assert not figure.locator(f".diagram-{hidden} img").is_visible(), f"{name} ({lang}): {hidden} picture shown in {color_scheme}"
+            assert not figure.locator(f".diagram-{hidden} img").is_visible(), (
+                f"{name} ({lang}): {hidden} picture shown in {color_scheme}"
+            )
             assert figure.locator("details.diagram-source pre").count() == 1, f"{name} ({lang}): no Mermaid text"

@@ -99,6 +99,8 @@ def test_korean_term_finds_the_english_page_through_the_glossary(page, search_ur
 
 
 @pytest.mark.xfail(strict=True, reason="known limit: Material's search matches word prefixes only")
-@pytest.mark.parametrize("query", ["네티스", "장비"], ids=["middle-of-a-word", "end-of-a-compound"])  # 쿠버네티스, 네트워크장비
+@pytest.mark.parametrize(
+    "query", ["네티스", "장비"], ids=["middle-of-a-word", "end-of-a-compound"]
+)  # 쿠버네티스, 네트워크장비
 def test_parts_inside_a_word_are_not_found(page, search_url: str, query: str) -> None:
     assert "/tcp-ip/" in search(page, search_url, query)

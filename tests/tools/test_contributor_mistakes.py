@@ -70,13 +70,22 @@ def test_the_copy_builds_when_nothing_is_wrong(repo: Path) -> None:
     assert source_problems(repo / "docs") == []
 
 
-@pytest.mark.parametrize(("old", "new", "expected"), [
-    (":recv-exactly\"", ":no-such-section\"", "no-such-section"),
-    ("snippets/tcp_ip/framing.py:recv-exactly", "snippets/tcp_ip/no_such_file.py:recv-exactly", "no_such_file.py"),
-    ('{{ cell("tcp_ip_headers", "build") }}', '{{ cell("tcp_ip_headers", "no-such-tag") }}', "docs/ko/tcp-ip.md:38"),
-    ("\n## ", "\nSee [the missing page](missing.md).\n\n## ", "missing.md"),
-])
-def test_broken_snippet_embed_or_link_fails_the_build_naming_the_page(repo: Path, old: str, new: str, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (':recv-exactly"', ':no-such-section"', "no-such-section"),
+        ("snippets/tcp_ip/framing.py:recv-exactly", "snippets/tcp_ip/no_such_file.py:recv-exactly", "no_such_file.py"),
+        (
+            '{{ cell("tcp_ip_headers", "build") }}',
+            '{{ cell("tcp_ip_headers", "no-such-tag") }}',
+            "docs/ko/tcp-ip.md:38",
+        ),
+        ("\n## ", "\nSee [the missing page](missing.md).\n\n## ", "missing.md"),
+    ],
+)
+def test_broken_snippet_embed_or_link_fails_the_build_naming_the_page(
+    repo: Path, old: str, new: str, expected: str
+) -> None:
     edit(repo / "docs/ko" / PAGE, old, new)
     message = build_error(repo)
     assert PAGE in message and expected in message, message
@@ -91,7 +100,9 @@ def test_page_missing_in_one_language_is_named(repo: Path) -> None:
 def test_heading_id_that_differs_between_languages_is_named(repo: Path) -> None:
     edit(repo / "docs/en" / PAGE, "{ #best-effort }", "{ #best-efforts }")
     problems = "\n".join(source_problems(repo / "docs"))
-    assert f"docs/*/{PAGE}: heading 2 differs" in problems and "docs/en line 24: ## { #best-efforts }" in problems, problems
+    assert f"docs/*/{PAGE}: heading 2 differs" in problems and "docs/en line 24: ## { #best-efforts }" in problems, (
+        problems
+    )
 
 
 NOTEBOOK = "tcp_ip_echo.ipynb"
@@ -117,9 +128,27 @@ def nbval_failures(pristine: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         (where / folder).mkdir()
         (where / folder / NOTEBOOK).write_text(json.dumps(nb), encoding="utf-8")
     env = {**os.environ, "JUPYTER_PREFER_ENV_PATH": "1", "PYTHONPATH": str(ROOT)}
-    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "tools.pytest_guards", "--nbval",
-                             "--nbval-kernel-name=python3", "-q", "raises", "reworded"],
-                            cwd=where, capture_output=True, text=True, env=env, timeout=280)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "tools.pytest_guards",
+            "--nbval",
+            "--nbval-kernel-name=python3",
+            "-q",
+            "raises",
+            "reworded",
+        ],
+        cwd=where,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=280,
+    )
     assert result.returncode != 0, result.stdout
     return {folder: failure_reports(result.stdout, f"{folder}/{NOTEBOOK}") for folder in ("raises", "reworded")}
 
@@ -128,7 +157,9 @@ def failure_reports(out: str, name: str) -> str:
     """The reports in pytest's output whose header (`____ name ____`) contains `name`, each up to the next
     header or `=====` line, so that one notebook's report never lends its text to another's."""
     reports = re.split(r"^_{3,} (.+?) _{3,}$|^={3,}.*$", out, flags=re.MULTILINE)[1:]
-    return "\n".join(f"{head}\n{body}" for head, body in zip(reports[::2], reports[1::2], strict=True) if head and name in head)
+    return "\n".join(
+        f"{head}\n{body}" for head, body in zip(reports[::2], reports[1::2], strict=True) if head and name in head
+    )
 
 
 def names_a_cell(report: str) -> bool:
@@ -137,8 +168,10 @@ def names_a_cell(report: str) -> bool:
 
 
 def test_failure_reports_are_told_apart_by_notebook() -> None:
-    out = ("=== FAILURES ===\n____ a/x.ipynb::Cell 1 ____\nboom\n____ b/x.ipynb[tag] ____\nother\n"
-           "=== short test summary ===\nFAILED a/x.ipynb boom\n")
+    out = (
+        "=== FAILURES ===\n____ a/x.ipynb::Cell 1 ____\nboom\n____ b/x.ipynb[tag] ____\nother\n"
+        "=== short test summary ===\nFAILED a/x.ipynb boom\n"
+    )
     assert failure_reports(out, "a/x.ipynb") == "a/x.ipynb::Cell 1\n\nboom\n"
     assert failure_reports(out, "b/x.ipynb") == "b/x.ipynb[tag]\n\nother\n"
     assert failure_reports(out, "c/x.ipynb") == ""

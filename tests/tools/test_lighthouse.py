@@ -18,17 +18,26 @@ from tools.serve import serving
 
 def result(performance: float, seo: float = 1.0, runs: list[float] | None = None) -> dict:
     scores = {"performance": performance, "accessibility": 1.0, "best-practices": 1.0, "seo": seo}
-    return {"scores": scores, "failing": ["unused-css-rules (0.5)"], "lighthouse": "12.2.3",
-            "runs": [scores | {"performance": p} for p in runs or [performance]]}
+    return {
+        "scores": scores,
+        "failing": ["unused-css-rules (0.5)"],
+        "lighthouse": "12.2.3",
+        "runs": [scores | {"performance": p} for p in runs or [performance]],
+    }
 
 
 def report(**scores: float | None) -> dict:
     """The part of a Lighthouse JSON report that tools/lighthouse.py reads."""
-    return {"lighthouseVersion": "12.2.3", "categories": {c: {"score": s} for c, s in scores.items()},
-            "audits": {"image-alt": {"score": 0, "scoreDisplayMode": "binary"},
-                       "viewport": {"score": 1, "scoreDisplayMode": "binary"},
-                       "diagnostics": {"score": None, "scoreDisplayMode": "informative"},
-                       "largest-contentful-paint": {"score": 0.5, "scoreDisplayMode": "numeric"}}}
+    return {
+        "lighthouseVersion": "12.2.3",
+        "categories": {c: {"score": s} for c, s in scores.items()},
+        "audits": {
+            "image-alt": {"score": 0, "scoreDisplayMode": "binary"},
+            "viewport": {"score": 1, "scoreDisplayMode": "binary"},
+            "diagnostics": {"score": None, "scoreDisplayMode": "informative"},
+            "largest-contentful-paint": {"score": 0.5, "scoreDisplayMode": "numeric"},
+        },
+    }
 
 
 def test_every_page_of_both_languages_is_measured_and_the_checked_ones_exist() -> None:
@@ -39,23 +48,31 @@ def test_every_page_of_both_languages_is_measured_and_the_checked_ones_exist() -
 
 def test_report_gives_the_asked_scores_and_the_failing_audits() -> None:
     parsed = lighthouse.parse_report(report(accessibility=0.9, seo=1.0), "/x/", ["accessibility", "seo"])
-    assert parsed == {"scores": {"accessibility": 0.9, "seo": 1.0}, "lighthouse": "12.2.3",
-                      "failing": ["image-alt (0)", "largest-contentful-paint (0.5)"]}
+    assert parsed == {
+        "scores": {"accessibility": 0.9, "seo": 1.0},
+        "lighthouse": "12.2.3",
+        "failing": ["image-alt (0)", "largest-contentful-paint (0.5)"],
+    }
 
 
-@pytest.mark.parametrize(("bad", "message"), [
-    (report(accessibility=None), "/x/: no accessibility score"),
-    (report(), "/x/: no accessibility score"),
-    (report(accessibility=1.0) | {"runtimeError": {"code": "NO_FCP"}}, "/x/: {'code': 'NO_FCP'}"),
-])
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (report(accessibility=None), "/x/: no accessibility score"),
+        (report(), "/x/: no accessibility score"),
+        (report(accessibility=1.0) | {"runtimeError": {"code": "NO_FCP"}}, "/x/: {'code': 'NO_FCP'}"),
+    ],
+)
 def test_a_report_without_the_score_fails_naming_the_page(bad: dict, message: str) -> None:
     with pytest.raises(RuntimeError, match=message):
         lighthouse.parse_report(bad, "/x/", ["accessibility"])
 
 
 def test_median_is_taken_per_category_and_keeps_every_run() -> None:
-    runs = [{"scores": {"performance": p, "seo": s}, "failing": [f"run {p}"], "lighthouse": "12.2.3"}
-            for p, s in [(0.99, 1.0), (0.80, 0.9), (0.95, 1.0)]]
+    runs = [
+        {"scores": {"performance": p, "seo": s}, "failing": [f"run {p}"], "lighthouse": "12.2.3"}
+        for p, s in [(0.99, 1.0), (0.80, 0.9), (0.95, 1.0)]
+    ]
     median = lighthouse.median_of(runs)
     assert median["scores"] == {"performance": 0.95, "seo": 1.0}
     assert median["failing"] == ["run 0.95"], "the failing audits explain the run whose performance is shown"
@@ -68,8 +85,10 @@ def test_median_is_taken_per_category_and_keeps_every_run() -> None:
 def test_gate_fails_below_and_passes_at_the_limits() -> None:
     assert lighthouse.below({"/": result(lighthouse.TARGETS["performance"])}, lighthouse.TARGETS) == []
     found = lighthouse.below({"/tcp-ip/": result(0.90), "/en/": result(1.0, seo=0.92)}, lighthouse.TARGETS)
-    assert found == ["/tcp-ip/: performance 0.9 < 0.98 (failing audits: unused-css-rules (0.5))",
-                     "/en/: seo 0.92 < 1.0 (failing audits: unused-css-rules (0.5))"]
+    assert found == [
+        "/tcp-ip/: performance 0.9 < 0.98 (failing audits: unused-css-rules (0.5))",
+        "/en/: seo 0.92 < 1.0 (failing audits: unused-css-rules (0.5))",
+    ]
 
 
 def test_make_tests_limits_leave_performance_out_and_keep_the_issue_targets() -> None:
@@ -77,16 +96,21 @@ def test_make_tests_limits_leave_performance_out_and_keep_the_issue_targets() ->
     assert lighthouse.LOAD_INDEPENDENT == ["accessibility", "best-practices", "seo"]
     limits = {c: lighthouse.TARGETS[c] for c in lighthouse.LOAD_INDEPENDENT}
     assert lighthouse.below({"/": result(0.5)}, limits) == [], "a slow machine's performance must not fail make test"
-    assert lighthouse.below({"/": result(1.0, seo=0.99)}, limits) == ["/: seo 0.99 < 1.0 (failing audits: unused-css-rules (0.5))"]
+    assert lighthouse.below({"/": result(1.0, seo=0.99)}, limits) == [
+        "/: seo 0.99 < 1.0 (failing audits: unused-css-rules (0.5))"
+    ]
 
 
 def test_table_shows_the_baseline_first_marks_the_checked_pages_and_lists_every_run() -> None:
-    table = lighthouse.table({"/": result(1.0, runs=[1.0, 0.99, 1.0]), "/glossary/": result(0.97)},
-                             baseline={"/": result(0.96)})
+    table = lighthouse.table(
+        {"/": result(1.0, runs=[1.0, 0.99, 1.0]), "/glossary/": result(0.97)}, baseline={"/": result(0.96)}
+    )
     rows = [line for line in table.splitlines() if line.startswith("| ") and "---" not in line][1:]
-    assert rows == ["| baseline: default Material page `/` | 96 | 100 | 100 | 100 | 96 |",
-                    "| `/` (*) | 100 | 100 | 100 | 100 | 100, 99, 100 |",
-                    "| `/glossary/` | 97 | 100 | 100 | 100 | 97 |"]
+    assert rows == [
+        "| baseline: default Material page `/` | 96 | 100 | 100 | 100 | 96 |",
+        "| `/` (*) | 100 | 100 | 100 | 100 | 100, 99, 100 |",
+        "| `/glossary/` | 97 | 100 | 100 | 100 | 97 |",
+    ]
 
 
 def live() -> None:
@@ -108,9 +132,12 @@ def test_the_live_check_reports_a_page_with_an_accessibility_error(tmp_path: Pat
     live()
     site = tmp_path / "site"
     site.mkdir()
-    (site / "index.html").write_text('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>t</title>'
-                                     '<meta name="viewport" content="width=device-width"></head>'
-                                     '<body><h1>A page</h1><p><a href="/"></a></p></body></html>', encoding="utf-8")
+    (site / "index.html").write_text(
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>t</title>'
+        '<meta name="viewport" content="width=device-width"></head>'
+        '<body><h1>A page</h1><p><a href="/"></a></p></body></html>',
+        encoding="utf-8",
+    )
     with serving(site) as base:
         results = lighthouse.measure_served(base, ["/"], 1, ["accessibility"], tmp_path)
     problems = lighthouse.below(results, lighthouse.TARGETS)
