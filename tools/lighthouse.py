@@ -139,17 +139,29 @@ def measure_served(
     tmp: Path,
     label: str = "",
     parallel: bool = False,
+    tries: int = 1,
 ) -> dict[str, dict]:
     """Measure pages of a site already served at `base`, `runs` times each; print each page's median.
 
     `parallel` runs every page at once: much of a run is Lighthouse waiting for the page to go quiet, and the
-    categories that do not depend on load score the same (performance must never be measured this way)."""
+    categories that do not depend on load score the same (performance must never be measured this way).
+    `tries`: attempts per run; on a very busy machine Lighthouse sometimes reports no performance score."""
     pages = list(pages)
     if parallel and "performance" in categories:
         raise ValueError("performance measured in parallel would measure the other runs")
 
+    def attempt(n: int, i: int) -> dict:
+        for left in reversed(range(tries)):
+            try:
+                return run_once(base + pages[n], tmp / f"run-{n}-{i}.json", categories)
+            except RuntimeError as e:
+                if not left:
+                    raise
+                print(f"{label}{pages[n]}: {e}; trying again", flush=True)
+        raise ValueError(f"tries must be at least 1, not {tries}")
+
     def page_runs(n: int) -> list[dict]:
-        return [run_once(base + pages[n], tmp / f"run-{n}-{i}.json", categories) for i in range(runs)]
+        return [attempt(n, i) for i in range(runs)]
 
     with ThreadPoolExecutor(len(pages) if parallel else 1) as pool:
         every = list(pool.map(page_runs, range(len(pages))))
