@@ -102,6 +102,24 @@ def settled(page, section: str = "") -> None:
         )
 
 
+def switch(page, target: str, expected: str) -> None:
+    """Open the language menu as a reader does (hover) and choose `target`, then wait to land on `expected`.
+
+    The link is clicked from script once it is visible: Playwright's own click, when the menu is still
+    fading in on a busy machine, retries after scrolling the page, and that scroll changes the section
+    the switcher carries. A timeout names where the switch went instead."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError  # here: without Playwright these tests skip
+
+    page.hover(".md-header__option .md-select")
+    link = page.locator(f"a.md-select__link[hreflang={target}]")
+    link.wait_for(state="visible")
+    link.evaluate("a => a.click()")
+    try:
+        page.wait_for_url(expected)
+    except PlaywrightTimeoutError:
+        pytest.fail(f"the switch to {target} went to {page.url}, not {expected}", pytrace=False)
+
+
 @pytest.mark.parametrize(("start", "target"), [("ko", "en"), ("en", "ko")])
 @pytest.mark.parametrize("name", PAGES)
 def test_language_switch_keeps_page_and_section(page, base_url: str, name: str, start: str, target: str) -> None:
@@ -109,9 +127,7 @@ def test_language_switch_keeps_page_and_section(page, base_url: str, name: str, 
         fragment = f"#{section}" if section else ""
         page.goto(f"{base_url}{url_path(name, start)}{fragment}")
         settled(page, section)
-        page.hover(".md-header__option .md-select")
-        page.click(f"a.md-select__link[hreflang={target}]")
-        page.wait_for_url(f"{base_url}{url_path(name, target)}{fragment}")
+        switch(page, target, f"{base_url}{url_path(name, target)}{fragment}")
         assert page.evaluate("document.documentElement.lang") == target
         if section:
             assert page.locator(f"#{section}").is_visible()
@@ -125,13 +141,10 @@ def test_language_switch_keeps_the_section_scrolled_to(page, base_url: str, star
     settled(page)
     page.evaluate(f"document.getElementById('{middle}').scrollIntoView()")
     page.evaluate("window.scrollBy(0, 200)")  # into the section, past its heading
-    page.hover(".md-header__option .md-select")
-    page.click(f"a.md-select__link[hreflang={target}]")
-    page.wait_for_url(f"{base_url}{url_path('tcp-ip', target)}#{middle}")
+    switch(page, target, f"{base_url}{url_path('tcp-ip', target)}#{middle}")
     page.goto(base_url + url_path("tcp-ip", start))  # at the top: no section
-    page.hover(".md-header__option .md-select")
-    page.click(f"a.md-select__link[hreflang={target}]")
-    page.wait_for_url(f"{base_url}{url_path('tcp-ip', target)}")
+    settled(page)
+    switch(page, target, f"{base_url}{url_path('tcp-ip', target)}")
 
 
 def stored_outputs(notebook: str) -> dict[str, str]:
