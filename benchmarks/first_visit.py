@@ -16,8 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tools.build import build  # noqa: E402
-from tools.checks import FIRST_VISIT_BUDGET  # noqa: E402
-from tools.chromium import CHROMIUM, FLAGS as CHROMIUM_FLAGS  # noqa: E402
+from tools.checks.budgets import FIRST_VISIT_BUDGET  # noqa: E402
+from tools.chromium import CHROMIUM  # noqa: E402
+from tools.chromium import FLAGS as CHROMIUM_FLAGS  # noqa: E402
 from tools.lighthouse import every_page  # noqa: E402
 from tools.serve import serving  # noqa: E402
 
@@ -35,7 +36,7 @@ def main() -> None:
                 context = browser.new_context()
                 page = context.new_page()
                 responses = []
-                page.on("response", lambda r: responses.append(r))
+                page.on("response", responses.append)
                 page.goto(base + path)
                 page.wait_for_load_state("networkidle")
                 sizes = [len(r.body()) for r in responses if not r.url.endswith("/search/search_index.json")]
