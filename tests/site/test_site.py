@@ -73,8 +73,9 @@ def test_every_page_links_its_own_source_for_editing(site: Path) -> None:
             built = site / prefix / ("index.html" if page == "index" else f"{page}/index.html")
             links = re.findall(r'<a href="([^"]+)"[^>]*rel="edit"', built.read_text(encoding="utf-8"))
             repository = os.environ.get("REPO_URL", "https://github.com/infra-notes/infra-notes").rstrip("/")
-            assert links == [f"{repository}/edit/{os.environ.get('REPO_BRANCH', 'main')}/docs/{lang}/{source.relative_to(DOCS / lang).as_posix()}"], \
-                f"site/{built.relative_to(site)}: edit link {links}"
+            assert links == [
+                f"{repository}/edit/{os.environ.get('REPO_BRANCH', 'main')}/docs/{lang}/{source.relative_to(DOCS / lang).as_posix()}"
+            ], f"site/{built.relative_to(site)}: edit link {links}"
 
 
 def test_every_notebook_is_offered_for_download_in_both_languages(site: Path) -> None:
@@ -103,7 +104,10 @@ def nu_html_check(path: Path) -> str:
             pytest.fail(f"the HTML check cannot run in CI without {missing}", pytrace=False)
         pytest.skip(f"HTML check skipped: no {missing}")
     result = subprocess.run(
-        ["java", "-jar", str(VNU), "--errors-only", "--skip-non-html", str(path)], capture_output=True, text=True, timeout=120
+        ["java", "-jar", str(VNU), "--errors-only", "--skip-non-html", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     errors = result.stderr.replace(f"file:{path}/", "site/").strip()
     return errors or ("" if result.returncode == 0 else f"vnu exited {result.returncode}")
