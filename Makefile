@@ -64,7 +64,7 @@ HERMETIC := $(PY) tools/hermetic.py
 
 test: $(VENV)/.installed node_modules/.installed $(ZENSICAL_VENV)/.installed ## Every check: unit, notebooks (nbval), strict build, site, browser, Lighthouse a11y/SEO
 	$(HERMETIC) $(PY) -m pytest -n 2 --dist loadfile -p no:cacheprovider \
-	  --nbval --nbval-cell-timeout=30 --nbval-kernel-name=python3 $(PYTEST_ARGS) tests notebooks
+	  --nbval --nbval-cell-timeout=120 --nbval-kernel-name=python3 $(PYTEST_ARGS) tests notebooks
 
 lighthouse: $(VENV)/.installed node_modules/.installed ## Lighthouse of every page and a default Material page into benchmarks/results/lighthouse.md
 	$(HERMETIC) $(PY) tools/perf.py lighthouse
@@ -77,7 +77,7 @@ test-unit: $(VENV)/.installed ## Only the unit tests of snippets/ and of the too
 	$(PY) -m pytest -n 2 --dist loadfile -p no:cacheprovider $(PYTEST_ARGS) tests --ignore=tests/site --ignore=tests/browser
 
 test-notebooks: $(VENV)/.installed ## Only nbval over notebooks/ (NB=notebooks/x.ipynb for one)
-	$(HERMETIC) $(PY) -m pytest -p no:cacheprovider --nbval --nbval-cell-timeout=30 --nbval-kernel-name=python3 $(PYTEST_ARGS) $(or $(NB),notebooks)
+	$(HERMETIC) $(PY) -m pytest -p no:cacheprovider --nbval --nbval-cell-timeout=120 --nbval-kernel-name=python3 $(PYTEST_ARGS) $(or $(NB),notebooks)
 
 test-site: $(VENV)/.installed node_modules/.installed $(ZENSICAL_VENV)/.installed ## Only the site checks (builds the site into a temp dir)
 	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS) tests/site

@@ -64,6 +64,7 @@ def mermaid_page(browser):
     thread.start()
     home = f"http://127.0.0.1:{server.server_address[1]}/"
     context = browser.new_context()
+    context.set_default_timeout(120_000)  # a hang limit, as in the browser tests: drawing waits on a busy machine
     try:
         page = context.new_page()
         page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(home) else route.abort())

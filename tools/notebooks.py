@@ -21,7 +21,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
-CELL_TIMEOUT = 30  # seconds; the same limit nbval gets in `make test`
+CELL_TIMEOUT = (
+    120  # seconds, a hang limit (Ansible cells took 25 s on a busy machine); nbval gets the same in `make test`
+)
 VOLATILE_CELL_METADATA = ("execution", "collapsed", "scrolled", "jupyter", "ExecuteTime")
 # What a kernel prints on its stderr on every run, expected, and so dropped: each pattern matches one known
 # message, so that anything else a kernel prints still shows. ipykernel ≥ 6.30 warns that its ZeroMQ sockets

@@ -30,7 +30,7 @@ PYTEST = [
     "--dist",
     "loadfile",
     "--nbval",
-    "--nbval-cell-timeout=30",
+    "--nbval-cell-timeout=120",
     "--nbval-kernel-name=python3",
 ]
 

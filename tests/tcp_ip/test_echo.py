@@ -58,11 +58,12 @@ def test_disconnect_mid_message_does_not_stop_the_server() -> None:
 
 
 def test_silent_client_does_not_block_others() -> None:
-    with EchoServer(idle_timeout=0.3) as server:
+    # 2 s, not less: on a busy machine the served client itself may wait that long for a CPU
+    with EchoServer(idle_timeout=2.0) as server:
         with connect(server) as silent:
             assert echo_once(server.address, [b"still served"]) == [b"still served"]
             assert silent.recv(1) == b""  # the server gave up on the silent one
-    assert server.errors == ["idle for more than 0.3 s"]
+    assert server.errors == ["idle for more than 2.0 s"]
 
 
 def test_oversized_frame_gets_error_and_only_that_connection_closes() -> None:
