@@ -40,26 +40,16 @@ sys.path.insert(0, str(ROOT))
 from tools import lighthouse  # noqa: E402
 from tools.build import build  # noqa: E402
 from tools.serve import serving  # noqa: E402
+from tools.soak import PYTEST  # noqa: E402
 
 RESULTS = ROOT / "benchmarks/results"
 RUNS = int(os.environ.get("PERF_RUNS", "3"))
 PARTS = ("build", "nbval", "lighthouse")
 NBVAL = [
-    "-m",
-    "pytest",
-    "-p",
-    "no:cacheprovider",
-    "-n",
-    "2",
-    "--dist",
-    "loadfile",
-    "--nbval",
-    "--nbval-cell-timeout=120",
-    "--nbval-kernel-name=python3",
-    "-q",
+    *PYTEST[1:],
     "-o",
     "timeout=600",
-]  # make test's command; a measurement, so a lenient hang limit
+]  # make test's nbval command (tools/soak.py); a measurement, so a lenient hang limit
 FILLER = "A short sentence of plain text stands in for the page's prose, with a [link](#top) and `code`. "
 
 
@@ -206,7 +196,7 @@ def measure_nbval(tmp: Path) -> dict:
         c["cell_type"] == "code" for nb in notebooks for c in json.loads(nb.read_text(encoding="utf-8"))["cells"]
     )
     return figure | {
-        "what": f"pytest {' '.join(NBVAL[2:-3])} notebooks",
+        "what": f"pytest {' '.join(NBVAL[2:-2])} notebooks",
         "notebooks": len(notebooks),
         "cells": cells,
         "baseline": "as many notebooks and code cells, each cell `x = 1`: kernel start and nbval's own cost",
