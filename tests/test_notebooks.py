@@ -52,7 +52,7 @@ def test_scratch_scripts_are_ignored_by_git() -> None:
     assert ignored.returncode == 0, "scratch/ (where CONTRIBUTING puts notebook-new scripts) is not in .gitignore"
 
 
-def test_a_kernel_runs_without_its_expected_tcp_warning_but_other_stderr_shows(tmp_path, capfd) -> None:
+def test_a_kernel_talks_over_unix_sockets_without_a_tcp_warning_and_other_stderr_shows(tmp_path, capfd) -> None:
     import json
 
     from tools.notebooks import run
@@ -65,7 +65,10 @@ def test_a_kernel_runs_without_its_expected_tcp_warning_but_other_stderr_shows(t
                 "id": "a",
                 "metadata": {"tags": ["t"]},
                 "outputs": [],
-                "source": ["import os\nos.write(2, b'[IPKernelApp] WARNING | a real warning\\n')\nprint('ran')"],
+                "source": [
+                    "import os\nfrom ipykernel.kernelapp import IPKernelApp\n",
+                    "os.write(2, b'[IPKernelApp] WARNING | a real warning\\n')\nprint(IPKernelApp.instance().transport)",
+                ],
             }
         ],
         "metadata": {},
@@ -78,25 +81,7 @@ def test_a_kernel_runs_without_its_expected_tcp_warning_but_other_stderr_shows(t
     err = capfd.readouterr().err
     assert "without encryption" not in err, err
     assert "a real warning" in err, err
-    assert "ran" in path.read_text(encoding="utf-8")
-
-
-def test_the_kernel_noise_filter_drops_only_its_message() -> None:
-    import io
-
-    from tools.notebooks import _forward
-
-    kernel = io.StringIO(
-        "[IPKernelApp] WARNING | Kernel is running over TCP without encryption. All communication …\n"
-        "[IPKernelApp] WARNING | Kernel is running over TCP, and something else went wrong\n"
-        "Traceback (most recent call last):\n"
-    )
-    shown = io.StringIO()
-    _forward(kernel, shown)
-    assert (
-        shown.getvalue()
-        == "[IPKernelApp] WARNING | Kernel is running over TCP, and something else went wrong\nTraceback (most recent call last):\n"
-    )
+    assert json.loads(path.read_text(encoding="utf-8"))["cells"][0]["outputs"][-1]["text"] == ["ipc\n"]
 
 
 def test_a_venv_naming_another_checkout_is_named_and_fixed_by_make(tmp_path) -> None:

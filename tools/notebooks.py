@@ -12,11 +12,9 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 import sysconfig
-import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,10 +23,8 @@ CELL_TIMEOUT = (
     120  # seconds, a hang limit (Ansible cells took 25 s on a busy machine); nbval gets the same in `make test`
 )
 VOLATILE_CELL_METADATA = ("execution", "collapsed", "scrolled", "jupyter", "ExecuteTime")
-# What a kernel prints on its stderr on every run, expected, and so dropped: each pattern matches one known
-# message, so that anything else a kernel prints still shows. ipykernel ≥ 6.30 warns that its ZeroMQ sockets
-# are TCP without encryption; they are bound to 127.0.0.1 and live as long as one notebook run.
-KERNEL_NOISE = (re.compile(r"^\[IPKernelApp\] WARNING \| Kernel is running over TCP without encryption\. "),)
+
+
 PTH = "infra-notes.pth"  # makes this checkout importable (snippets/, tools/, hooks/) in .venv: see the Makefile
 
 
@@ -64,34 +60,22 @@ def write(path: Path, nb: dict) -> None:
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def _forward(stream, to) -> None:
-    """Copy a kernel's stderr to ours, line by line, without the KERNEL_NOISE lines."""
-    with stream:
-        for line in stream:
-            if not any(pattern.search(line) for pattern in KERNEL_NOISE):
-                to.write(line)
-                to.flush()
-
-
 def run(path: Path) -> None:
     import nbformat
     from nbclient import NotebookClient
 
+    from tools.kernels import AsyncIpcKernelManager
+
     nb = nbformat.read(path, as_version=4)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    read, write_end = os.pipe()
-    forward = threading.Thread(
-        target=_forward, args=(os.fdopen(read, encoding="utf-8", errors="replace"), sys.stderr), daemon=True
+    client = NotebookClient(
+        nb,
+        timeout=CELL_TIMEOUT,
+        kernel_name="python3",
+        kernel_manager_class=AsyncIpcKernelManager,
+        resources={"metadata": {"path": str(path.parent)}},
     )
-    forward.start()
-    try:
-        client = NotebookClient(
-            nb, timeout=CELL_TIMEOUT, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
-        )
-        client.execute(stderr=write_end)  # the kernel's stderr, through _forward
-    finally:
-        os.close(write_end)
-        forward.join(timeout=10)
+    client.execute()  # the kernel's stderr goes to ours
     write(path, clean(json.loads(nbformat.writes(nb))))
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 import os
 import re
@@ -15,6 +16,12 @@ from nbval.plugin import IPyNbCell, IPyNbFile, coalesce_streams
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # nbval's kernels talk over Unix sockets, not loopback ports (tools/kernels.py says why)
+    import nbval.kernel
+
+    from tools.kernels import IpcKernelManager
+
+    nbval.kernel.KernelManager = IpcKernelManager
     # A venv whose infra-notes.pth names another checkout runs this checkout's tests against that one's
     # notebook kernels, silently. `make` points it back; a direct pytest run stops here, naming both.
     from tools.notebooks import checkout_mismatch
@@ -129,7 +136,9 @@ def _cell_failure(item: pytest.Item, error: Exception, markup: bool) -> str:
         "",
     ]
     if message == "Cell outputs differ":
-        stored, now = _render(coalesce_streams(item.cell.outputs)), _render(item.test_outputs or [])
+        # nbval's own comparison merged the stored streams into the first one in place: use the copy from setup
+        stored = _render(coalesce_streams(copy.deepcopy(getattr(item, "stored_outputs", item.cell.outputs))))
+        now = _render(item.test_outputs or [])
         diff = list(difflib.unified_diff(stored, now, "stored", "now", lineterm=""))
         for line in diff or (getattr(error, "inner_traceback", None) or "").splitlines():
             lines.append(
@@ -190,6 +199,8 @@ def _kernel_state(pid: int) -> dict:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item: pytest.Item):
     _fail_unrun_cell(item)
+    if _is_cell(item):
+        item.stored_outputs = copy.deepcopy(item.cell.outputs)  # before nbval's comparison changes them
     first = _is_cell(item) and item.parent.nodeid not in _notebooks
     if first:
         tempfile.gettempdir()  # this process keeps its own temp dir; only the kernel gets the new one

@@ -111,8 +111,9 @@ def test_a_changed_output_names_the_cell_by_tag_shows_stored_and_now_and_how_to_
         "print('a 1')\nprint('b 3')",
         "print('same')",
         "print('x')",
-        outputs=[[stdout("a 1\nb 2\n")], [stdout("same\n")], [stdout("y\n")]],
-        tags=[["table"], ["other"], []],
+        "print('p')\nimport sys; sys.stdout.flush()\nprint('q 2')",
+        outputs=[[stdout("a 1\nb 2\n")], [stdout("same\n")], [stdout("y\n")], [stdout("p\n"), stdout("q 1\n")]],
+        tags=[["table"], ["other"], [], ["split"]],
     )
     result = run_nbval(changed)
     out = result.stdout
@@ -122,6 +123,9 @@ def test_a_changed_output_names_the_cell_by_tag_shows_stored_and_now_and_how_to_
     assert "If the new output is right, store it: make notebooks NB=changed.ipynb" in out, out
     assert "changed.ipynb[2]: cell outputs differ" in out and "\n-y\n+x\n" in out, out  # untagged: its index
     assert "other]" not in out and "Cell 0" not in out, out
+    # stored as two stream outputs (two messages from the kernel): each stored line shown once
+    split = out[out.index("changed.ipynb[split]") :]
+    assert " p\n-q 1\n+q 2\n" in split and split.count("q 1") == 1, split
     assert "\x1b[" not in out, out  # not a terminal: no colour codes
     coloured = run_nbval(changed, "--color=yes").stdout
     assert "\x1b[" in coloured and "changed.ipynb[table]" in coloured
@@ -140,3 +144,13 @@ def test_an_exception_names_the_cell_and_keeps_the_traceback_without_colour_code
 def test_the_nbval_time_is_a_figure_not_a_failure(tmp_path: Path) -> None:
     result = run_nbval(notebook(tmp_path / "quick.ipynb", "pass"))
     assert result.returncode == 0 and "nbval time: " in result.stdout and "budget" not in result.stdout, result.stdout
+
+
+def test_kernels_talk_over_unix_sockets_and_take_no_loopback_port(tmp_path: Path) -> None:
+    """A kernel's ZeroMQ channels over TCP held loopback ports, and its client kept reconnecting to them after
+    the kernel stopped: a demo server given such a port by bind(port 0) read ZeroMQ's greeting (0xff …) as a
+    frame ("unknown frame kind: b'\\xff'"). Over IPC no port is taken."""
+    cell = "from ipykernel.kernelapp import IPKernelApp\nprint(IPKernelApp.instance().transport)"
+    result = run_nbval(notebook(tmp_path / "transport.ipynb", cell, outputs=[[stdout("ipc\n")]]))
+    assert result.returncode == 0, result.stdout
+
