@@ -151,9 +151,10 @@ def measure_served(
         raise ValueError("performance measured in parallel would measure the other runs")
 
     def attempt(n: int, i: int) -> dict:
+        url = pages[n] if pages[n].startswith("http") else base + pages[n]  # a page of another server: its URL
         for left in reversed(range(tries)):
             try:
-                return run_once(base + pages[n], tmp / f"run-{n}-{i}.json", categories)
+                return run_once(url, tmp / f"run-{n}-{i}.json", categories)
             except RuntimeError as e:
                 if not left:
                     raise
@@ -198,10 +199,45 @@ def below(results: dict[str, dict], limits: dict[str, float]) -> list[str]:
     ]
 
 
+# A page Lighthouse must fail, measured in the same batch as the checked pages: a link without a name. If it
+# scores 100, the check is blind (no category measured, a page that did not load, an audit switched off) and
+# says so, instead of passing.
+CONTROL = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>control</title>'
+    '<meta name="viewport" content="width=device-width"><meta name="description" content="control">'
+    '</head><body><h1>A page</h1><p><a href="/"></a></p></body></html>'
+)
+CONTROL_PATH = "/lighthouse-control/"
+CONTROL_AUDIT = "link-name"
+
+
 def check(site: Path | None = None) -> list[str]:
-    """The `make test` check: the checked pages, the load-independent categories, one run each, all at once."""
-    results = measure(CHECKED, runs=1, categories=LOAD_INDEPENDENT, site=site, parallel=True)
-    return below(results, {c: TARGETS[c] for c in LOAD_INDEPENDENT})
+    """The `make test` check: the checked pages and the control page, the load-independent categories, one run
+    each, all at once; what falls short of the targets, or that the control page was not reported."""
+    limits = {c: TARGETS[c] for c in LOAD_INDEPENDENT}
+    with tempfile.TemporaryDirectory(prefix="lighthouse-") as tmp:
+        if site is None:
+            site = Path(tmp) / "site"
+            build(site)
+        control = Path(tmp) / "control"
+        (control / CONTROL_PATH.strip("/")).mkdir(parents=True)
+        (control / CONTROL_PATH.strip("/") / "index.html").write_text(CONTROL, encoding="utf-8")
+        with serving(site) as base, serving(control) as control_base:
+            pages = CHECKED + [control_base + CONTROL_PATH]
+            results = measure_served(base, pages, 1, LOAD_INDEPENDENT, Path(tmp), parallel=True)
+    return judged(results, control_base + CONTROL_PATH, limits)
+
+
+def judged(results: dict[str, dict], control: str, limits: dict[str, float]) -> list[str]:
+    """The problems of the checked pages, plus one if the control page was not reported for its broken link."""
+    found = below({page: r for page, r in results.items() if page != control}, limits)
+    reported = below({control: results[control]}, limits)
+    if not any(p.startswith(f"{control}: accessibility ") and CONTROL_AUDIT in p for p in reported):
+        found.append(
+            f"the control page (a link without a name) was not reported for {CONTROL_AUDIT}: the check cannot "
+            f"fail as it is ({reported or results[control]['scores']})"
+        )
+    return found
 
 
 def percent(score: float) -> str:

@@ -31,44 +31,65 @@ def base_url(tmp_path_factory: pytest.TempPathFactory):
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
-@pytest.mark.parametrize("lang", sorted(LANGUAGES))
-@pytest.mark.parametrize("name", PAGES)
-def test_page_loads_cleanly_from_this_site_only(page, base_url: str, name: str, lang: str) -> None:
+def first_visit(page, base_url: str, where: str, problems: list[str]) -> None:
+    """Load a page as a first-time reader does and wait until the network is quiet: it loads from this site
+    only, within the first-visit budget, without console errors, in the page's language."""
     errors, loaded = [], []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("response", lambda r: loaded.append((r.url, r)))
-    response = page.goto(base_url + url_path(name, lang))
+    response = page.goto(base_url + where)
     page.wait_for_load_state("networkidle")
-    where = url_path(name, lang)
     sizes = {url: len(r.body()) for url, r in loaded if not url.endswith("/search/search_index.json")}  # uncompressed
-    assert sum(sizes.values()) <= FIRST_VISIT_BUDGET, (
-        f"{where}: a first visit loads {sum(sizes.values()):,} bytes (budget {FIRST_VISIT_BUDGET:,}, search index excluded): "
-        + ", ".join(f"{u.removeprefix(base_url)} {n:,}" for u, n in sorted(sizes.items(), key=lambda x: -x[1])[:5])
-    )
-    assert response.status == 200, where
-    assert page.evaluate("document.documentElement.lang") == lang, where
-    elsewhere = sorted({url for url in page.requests if not url.startswith(base_url + "/")})
-    assert not elsewhere, f"{where} requested other hosts: {elsewhere}"
-    assert not errors, f"{where} logged console errors: {errors}"
+    if sum(sizes.values()) > FIRST_VISIT_BUDGET:
+        problems.append(
+            f"a first visit loads {sum(sizes.values()):,} bytes (budget {FIRST_VISIT_BUDGET:,}, search index excluded): "
+            + ", ".join(f"{u.removeprefix(base_url)} {n:,}" for u, n in sorted(sizes.items(), key=lambda x: -x[1])[:5])
+        )
+    if response.status != 200:
+        problems.append(f"status {response.status}")
+    if elsewhere := sorted({url for url in page.requests if not url.startswith(base_url + "/")}):
+        problems.append(f"requested other hosts: {elsewhere}")
+    if errors:
+        problems.append(f"logged console errors: {errors}")
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize("lang", sorted(LANGUAGES))
-@pytest.mark.parametrize("name", PAGES)
-def test_no_serious_accessibility_violations(page, base_url: str, name: str, lang: str, scheme: str) -> None:
-    if not AXE.is_file():
-        pytest.fail(f"{AXE} missing: run `npm ci` (make test does)", pytrace=False)
-    page.emulate_media(color_scheme=scheme)
-    page.goto(base_url + url_path(name, lang))
-    page.add_script_tag(path=str(AXE))
+def axe_violations(page) -> list[str]:
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    serious = [
+    return [
         f"{v['id']} ({v['impact']}): {v['help']} — e.g. {v['nodes'][0]['target']}"
         for v in result["violations"]
         if v["impact"] in ("serious", "critical")
     ]
-    assert not serious, f"{url_path(name, lang)} ({scheme}):\n" + "\n".join(serious)
+
+
+@pytest.mark.parametrize("lang", sorted(LANGUAGES))
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_as_a_reader_sees_it(page, base_url: str, name: str, lang: str) -> None:
+    """One visit per page and language, then everything a reader of that page sees, in both color schemes:
+    a clean first visit (first_visit), no serious accessibility violations (axe), embedded cells with their
+    stored output, diagrams in the active scheme, and the language switch carrying page and section. Korean
+    pages are first loaded with the system in light mode and English ones in dark, then the system switches,
+    as a reader's does at dusk; Material's palette follows it. Every problem found is reported, not only
+    the first."""
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} missing: run `npm ci` (make test does)", pytrace=False)
+    where, problems = url_path(name, lang), []
+    schemes = ["light", "dark"] if lang == "ko" else ["dark", "light"]
+    page.emulate_media(color_scheme=schemes[0])
+    first_visit(page, base_url, where, problems)
+    if (shown := page.evaluate("document.documentElement.lang")) != lang:
+        problems.append(f"lang is {shown!r}")
+    problems += [f"cell {p}" for p in embedded_cells(page)]
+    page.add_script_tag(path=str(AXE))
+    for color_scheme in schemes:
+        page.emulate_media(color_scheme=color_scheme)
+        expected = "slate" if color_scheme == "dark" else "default"
+        page.wait_for_function(f"document.body.getAttribute('data-md-color-scheme') === '{expected}'")
+        problems += [f"({color_scheme}) {p}" for p in axe_violations(page)]
+        problems += [f"({color_scheme}) {p}" for p in diagrams_shown(page, color_scheme)]
+    problems += switch_problems(page, base_url, name, lang)
+    assert not problems, f"{where}:\n" + "\n".join(problems)
 
 
 @pytest.mark.parametrize("lang", sorted(LANGUAGES))
@@ -120,17 +141,21 @@ def switch(page, target: str, expected: str) -> None:
         pytest.fail(f"the switch to {target} went to {page.url}, not {expected}", pytrace=False)
 
 
-@pytest.mark.parametrize(("start", "target"), [("ko", "en"), ("en", "ko")])
-@pytest.mark.parametrize("name", PAGES)
-def test_language_switch_keeps_page_and_section(page, base_url: str, name: str, start: str, target: str) -> None:
-    for section in [""] + sections(name)[-1:]:  # the page itself, and its last section
-        fragment = f"#{section}" if section else ""
-        page.goto(f"{base_url}{url_path(name, start)}{fragment}")
-        settled(page, section)
-        switch(page, target, f"{base_url}{url_path(name, target)}{fragment}")
-        assert page.evaluate("document.documentElement.lang") == target
-        if section:
-            assert page.locator(f"#{section}").is_visible()
+def switch_problems(page, base_url: str, name: str, start: str) -> list[str]:
+    """From the page's last section (its #fragment), the switch lands on the same page and section in the
+    other language. The page at the top, without a section, is test_language_switch_keeps_the_section_scrolled_to's
+    second half; that every page's switch links to the same page is tests/site's static check."""
+    target = "en" if start == "ko" else "ko"
+    fragment = f"#{section}" if (section := (sections(name) or [""])[-1]) else ""
+    page.goto(f"{base_url}{url_path(name, start)}{fragment}")
+    settled(page, section)
+    switch(page, target, f"{base_url}{url_path(name, target)}{fragment}")
+    problems = []
+    if (shown := page.evaluate("document.documentElement.lang")) != target:
+        problems.append(f"after the switch to {target}, lang is {shown!r}")
+    if section and not page.locator(f"#{section}").is_visible():
+        problems.append(f"after the switch to {target}, #{section} is not visible")
+    return problems
 
 
 @pytest.mark.parametrize(("start", "target"), [("ko", "en"), ("en", "ko")])
@@ -156,34 +181,37 @@ def stored_outputs(notebook: str) -> dict[str, str]:
     }
 
 
-CELL_PAGES = [p for p in PAGES if "{{ cell(" in (ROOT / "docs/ko" / f"{p}.md").read_text(encoding="utf-8")]
-
-
-@pytest.mark.parametrize("lang", sorted(LANGUAGES))
-@pytest.mark.parametrize("name", CELL_PAGES)
-def test_embedded_cells_show_code_output_and_copy_buttons(page, base_url: str, name: str, lang: str) -> None:
+def embedded_cells(page) -> list[str]:
     """Every embedded cell shows its code with a copy button, then exactly the output the notebook stores,
     as program output (<samp>, which Material's script leaves alone), focusable so a wide one can scroll."""
-    page.goto(base_url + url_path(name, lang))
+    problems = []
     cells = page.locator(".nb-cell")
-    assert cells.count() > 0
     for i in range(cells.count()):
         cell = cells.nth(i)
         notebook, tag = cell.get_attribute("data-notebook"), cell.get_attribute("data-tag")
-        assert cell.locator("pre > code").first.is_visible(), f"{name}: {notebook}:{tag} code not visible"
-        assert cell.locator("button[data-md-type=copy]").count() == 1, (
-            f"{name}: {notebook}:{tag} has no copy button on its code"
-        )
+        name = f"{notebook}:{tag}"
+        if not cell.locator("pre > code").first.is_visible():
+            problems.append(f"{name}: code not visible")
+        if cell.locator("button[data-md-type=copy]").count() != 1:
+            problems.append(f"{name}: no copy button on its code")
         expected = stored_outputs(notebook)[tag].replace("\r\n", "\n")  # HTML parsing turns CR LF into LF
         outputs = cell.locator(".nb-output samp")
         if not expected:
-            assert outputs.count() == 0, f"{name}: {notebook}:{tag} shows output the notebook does not store"
-            continue
-        assert outputs.count() == 1, f"{name}: {notebook}:{tag} output missing"
-        assert outputs.first.get_attribute("tabindex") == "0"
-        assert outputs.first.inner_text().strip() == expected, (
-            f"{name}: {notebook}:{tag} shows other output than the notebook stores"
-        )
+            if outputs.count():
+                problems.append(f"{name}: shows output the notebook does not store")
+        elif outputs.count() != 1:
+            problems.append(f"{name}: output missing")
+        elif outputs.first.get_attribute("tabindex") != "0":
+            problems.append(f"{name}: output not focusable")
+        elif outputs.first.inner_text().strip() != expected:
+            problems.append(f"{name}: shows other output than the notebook stores")
+    return problems
+
+
+def test_pages_with_cells_and_diagrams_exist() -> None:
+    """Else the checks of embedded cells and diagrams in test_every_page_as_a_reader_sees_it check nothing."""
+    text = {p: (ROOT / "docs/ko" / f"{p}.md").read_text(encoding="utf-8") for p in PAGES}
+    assert any("{{ cell(" in t for t in text.values()) and any("{{ diagram(" in t for t in text.values())
 
 
 def scheme(page) -> str:
@@ -209,24 +237,19 @@ def test_korean_lines_break_between_words(page, base_url: str) -> None:
     assert page.evaluate("getComputedStyle(document.querySelector('.md-typeset p')).wordBreak") == "normal"
 
 
-DIAGRAM_PAGES = [p for p in PAGES if "{{ diagram(" in (ROOT / "docs/ko" / f"{p}.md").read_text(encoding="utf-8")]
-
-
-@pytest.mark.parametrize("lang", sorted(LANGUAGES))
-@pytest.mark.parametrize("name", DIAGRAM_PAGES)
-def test_diagrams_show_the_picture_of_the_active_scheme(page, base_url: str, name: str, lang: str) -> None:
-    for color_scheme, shown, hidden in (("light", "light", "dark"), ("dark", "dark", "light")):
-        page.emulate_media(color_scheme=color_scheme)  # the palette follows the system until the reader picks
-        page.goto(base_url + url_path(name, lang))
-        figures = page.locator("figure.diagram")
-        assert figures.count() > 0
-        for i in range(figures.count()):
-            figure = figures.nth(i)
-            figure.scroll_into_view_if_needed()
-            img = figure.locator(f".diagram-{shown} img")
-            img.wait_for(state="visible")
-            page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle())
-            assert not figure.locator(f".diagram-{hidden} img").is_visible(), (
-                f"{name} ({lang}): {hidden} picture shown in {color_scheme}"
-            )
-            assert figure.locator("details.diagram-source pre").count() == 1, f"{name} ({lang}): no Mermaid text"
+def diagrams_shown(page, color_scheme: str) -> list[str]:
+    """Each diagram shows the picture of the active scheme (loaded), not the other, and its Mermaid text."""
+    shown, hidden = ("light", "dark") if color_scheme == "light" else ("dark", "light")
+    problems = []
+    figures = page.locator("figure.diagram")
+    for i in range(figures.count()):
+        figure = figures.nth(i)
+        figure.scroll_into_view_if_needed()
+        img = figure.locator(f".diagram-{shown} img")
+        img.wait_for(state="visible")
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle())
+        if figure.locator(f".diagram-{hidden} img").is_visible():
+            problems.append(f"diagram {i + 1}: the {hidden} picture is shown")
+        if figure.locator("details.diagram-source pre").count() != 1:
+            problems.append(f"diagram {i + 1}: no Mermaid text")
+    return problems
