@@ -29,13 +29,58 @@ def pytest_configure(config: pytest.Config) -> None:
     if problem := checkout_mismatch():
         raise pytest.UsageError(problem)
     # pytest-xdist's default distribution sends cells of one notebook to different workers, where
-    # they fail with NameError. Notebooks must stay whole on one worker.
+    # they fail with NameError. Notebooks must stay whole on one worker (--dist loadfile, see below).
     workers = getattr(config.option, "numprocesses", None)
     dist = getattr(config.option, "dist", "no")
     if config.getoption("nbval", default=False) and workers and dist not in ("loadfile", "no"):
         raise pytest.UsageError(
             f"--nbval with -n needs --dist loadfile (got --dist {dist}): cells of one notebook must run on one worker"
         )
+
+
+# --- How `make test` shares the work between xdist workers ---------------------------------------------
+# With --dist loadfile, each file runs whole on one worker: a notebook's cells share one kernel, and a
+# module's fixtures (a small site built for the search tests, a Zensical build) are made once. Two exceptions
+# keep both cores busy to the end (longest first, as a scheduler with known durations would do):
+# - SPREAD: files whose tests are independent and share only session-wide or cheap fixtures; each test goes to
+#   whichever worker is free. The browser test of every page and language was a quarter of all the work.
+# - FIRST: files with one long test or an expensive module fixture start first, so that no worker is left
+#   alone with one at the end (figures: `make test PYTEST_ARGS=--durations=40`, benchmarks/README.md).
+SPREAD = ("tests/browser/test_browser.py",)
+FIRST = (
+    "tests/tools/test_lighthouse.py",
+    "tests/site/test_zensical.py",
+    "tests/iac/test_playbook.py",
+    "tests/browser/test_search.py",
+)
+
+
+def _file(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """FIRST files, then SPREAD files, then the rest in collection order (a stable sort: cells stay in order)."""
+    if getattr(config.option, "dist", "no") == "loadfile":
+        rank = {name: i for i, name in enumerate(FIRST + SPREAD)}
+        items.sort(key=lambda item: rank.get(_file(item.nodeid), len(rank)))
+
+
+@pytest.hookimpl(optionalhook=True)  # only when pytest-xdist is loaded
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    if getattr(config.option, "dist", "no") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FilesUnlessSpread(LoadScopeScheduling):
+        """loadfile, except that each test of a SPREAD file is a unit of its own."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return nodeid if _file(nodeid) in SPREAD else _file(nodeid)
+
+    config.option.loadscopereorder = False  # keep the order made above, not "files with most tests first"
+    return FilesUnlessSpread(config, log)
 
 
 def _fail_unrun_cell(item: pytest.Item) -> None:

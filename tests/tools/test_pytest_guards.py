@@ -153,4 +153,3 @@ def test_kernels_talk_over_unix_sockets_and_take_no_loopback_port(tmp_path: Path
     cell = "from ipykernel.kernelapp import IPKernelApp\nprint(IPKernelApp.instance().transport)"
     result = run_nbval(notebook(tmp_path / "transport.ipynb", cell, outputs=[[stdout("ipc\n")]]))
     assert result.returncode == 0, result.stdout
-
