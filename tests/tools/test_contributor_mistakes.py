@@ -2,17 +2,13 @@
 `make test` that must catch it fails, and its message names the file (and line or cell).
 
 Pages other than tcp-ip.md are stubs in the copy, so each build takes a second or two. The copy is made once
-per module and copied again for each test; both broken notebooks go through one nbval run (one pytest start).
+per module and copied again for each test. A notebook that raises or prints something else than it stores, and
+what else nbval must catch, are in tests/tools/test_pytest_guards.py.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -103,88 +99,6 @@ def test_heading_id_that_differs_between_languages_is_named(repo: Path) -> None:
     assert f"docs/*/{PAGE}: heading 2 differs" in problems and "docs/en line 24: ## { #best-efforts }" in problems, (
         problems
     )
-
-
-NOTEBOOK = "tcp_ip_echo.ipynb"
-
-
-def boom(cells: list[dict]) -> None:
-    cells[-1]["source"] = ["raise RuntimeError('boom')"]
-
-
-def reword(cells: list[dict]) -> None:
-    stream = next(o for c in cells for o in c.get("outputs", []) if o.get("output_type") == "stream")
-    stream["text"] = ["something the code does not print\n"]
-
-
-@pytest.fixture(scope="module")
-def nbval_failures(pristine: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """nbval over two broken copies of a notebook, raises/ and reworded/, in one run (starting pytest with
-    its plugins costs about as much as the notebook); each copy's failure reports, by its folder."""
-    where = tmp_path_factory.mktemp("broken-notebooks")
-    for folder, change in (("raises", boom), ("reworded", reword)):
-        nb = json.loads((pristine / "notebooks" / NOTEBOOK).read_text(encoding="utf-8"))
-        change(nb["cells"])
-        (where / folder).mkdir()
-        (where / folder / NOTEBOOK).write_text(json.dumps(nb), encoding="utf-8")
-    env = {**os.environ, "JUPYTER_PREFER_ENV_PATH": "1", "PYTHONPATH": str(ROOT)}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "tools.pytest_guards",
-            "--nbval",
-            "--nbval-kernel-name=python3",
-            "-q",
-            "raises",
-            "reworded",
-        ],
-        cwd=where,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=280,
-    )
-    assert result.returncode != 0, result.stdout
-    return {folder: failure_reports(result.stdout, f"{folder}/{NOTEBOOK}") for folder in ("raises", "reworded")}
-
-
-def failure_reports(out: str, name: str) -> str:
-    """The reports in pytest's output whose header (`____ name ____`) contains `name`, each up to the next
-    header or `=====` line, so that one notebook's report never lends its text to another's."""
-    reports = re.split(r"^_{3,} (.+?) _{3,}$|^={3,}.*$", out, flags=re.MULTILINE)[1:]
-    return "\n".join(
-        f"{head}\n{body}" for head, body in zip(reports[::2], reports[1::2], strict=True) if head and name in head
-    )
-
-
-def names_a_cell(report: str) -> bool:
-    """nbval names a cell `nb.ipynb::Cell 3`, or by its tag as `nb.ipynb[tag]` (tools/pytest_guards.py)."""
-    return re.search(rf"{re.escape(NOTEBOOK)}(::Cell \d+|\[[\w-]+\])", report) is not None
-
-
-def test_failure_reports_are_told_apart_by_notebook() -> None:
-    out = (
-        "=== FAILURES ===\n____ a/x.ipynb::Cell 1 ____\nboom\n____ b/x.ipynb[tag] ____\nother\n"
-        "=== short test summary ===\nFAILED a/x.ipynb boom\n"
-    )
-    assert failure_reports(out, "a/x.ipynb") == "a/x.ipynb::Cell 1\n\nboom\n"
-    assert failure_reports(out, "b/x.ipynb") == "b/x.ipynb[tag]\n\nother\n"
-    assert failure_reports(out, "c/x.ipynb") == ""
-
-
-def test_notebook_that_raises_fails_nbval_naming_notebook_and_cell(nbval_failures: dict[str, str]) -> None:
-    out = nbval_failures["raises"]
-    assert names_a_cell(out) and "RuntimeError" in out, out
-
-
-def test_changed_output_fails_nbval_naming_notebook_and_cell(nbval_failures: dict[str, str]) -> None:
-    out = nbval_failures["reworded"]
-    assert names_a_cell(out) and "something the code does not print" in out, out
 
 
 def test_a_stub_or_anchors_keep_every_heading_id_and_no_word_of_the_page() -> None:

@@ -1,9 +1,14 @@
-"""tools/pytest_guards.py on broken notebooks: each mistake fails the run, naming the notebook."""
+"""tools/pytest_guards.py on broken notebooks: each mistake fails the run, naming the notebook.
+
+Every notebook below goes through one nbval run (starting pytest with its plugins and a kernel costs more than
+the notebooks); each test reads its own notebook's outcome and reports from that run's output.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -40,7 +45,7 @@ def notebook(
     return path
 
 
-def run_nbval(path: Path, *options: str) -> subprocess.CompletedProcess:
+def run_nbval(where: Path, *options: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "JUPYTER_PREFER_ENV_PATH": "1", "PYTHONPATH": str(ROOT)}
     return subprocess.run(
         [
@@ -55,9 +60,9 @@ def run_nbval(path: Path, *options: str) -> subprocess.CompletedProcess:
             "--nbval-kernel-name=python3",
             "-q",
             *options,
-            path.name,
+            ".",
         ],
-        cwd=path.parent,
+        cwd=where,
         capture_output=True,
         text=True,
         env=env,
@@ -66,59 +71,105 @@ def run_nbval(path: Path, *options: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_a_clean_notebook_passes(tmp_path: Path) -> None:
-    result = run_nbval(
-        notebook(tmp_path / "clean.ipynb", "import tempfile\nwith tempfile.TemporaryDirectory() as d:\n    pass")
-    )
-    assert result.returncode == 0, result.stdout
-
-
-def test_leftover_thread_socket_and_temp_file_fail_naming_the_notebook(tmp_path: Path) -> None:
-    leaky = notebook(
-        tmp_path / "leaky.ipynb",
-        "import socket, tempfile, threading, time\n"
-        "threading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n"
-        "s = socket.socket()\ns.bind(('127.0.0.1', 0))\n"
-        "f = tempfile.NamedTemporaryFile(delete=False)",
-    )
-    result = run_nbval(leaky)
-    assert result.returncode != 0
-    assert "leaky.ipynb left behind after its last cell:" in result.stdout
-    for what in ("1 more threads", "1 more sockets", "temp file or dir"):
-        assert what in result.stdout, result.stdout
-
-
-def test_leftover_child_process_fails(tmp_path: Path) -> None:
-    result = run_nbval(notebook(tmp_path / "child.ipynb", "import subprocess\np = subprocess.Popen(['sleep', '30'])"))
-    assert "child.ipynb left behind after its last cell: child process" in result.stdout, result.stdout
-
-
-def test_cell_without_execution_count_fails(tmp_path: Path) -> None:
-    result = run_nbval(notebook(tmp_path / "unrun.ipynb", "print(1)", count=False))
-    assert (
-        "unrun.ipynb[s0]: no stored execution count" in result.stdout
-        and "make notebooks NB=unrun.ipynb" in result.stdout
-    ), result.stdout
-
-
 def stdout(text: str) -> dict:
     return {"name": "stdout", "output_type": "stream", "text": text.splitlines(keepends=True)}
 
 
-def test_a_changed_output_names_the_cell_by_tag_shows_stored_and_now_and_how_to_refresh(tmp_path: Path) -> None:
-    changed = notebook(
-        tmp_path / "changed.ipynb",
-        "print('a 1')\nprint('b 3')",
-        "print('same')",
-        "print('x')",
-        "print('p')\nimport sys; sys.stdout.flush()\nprint('q 2')",
+TRANSPORT = "from ipykernel.kernelapp import IPKernelApp\nprint(IPKernelApp.instance().transport)"
+NOTEBOOKS = {
+    "clean": dict(sources=["import tempfile\nwith tempfile.TemporaryDirectory() as d:\n    pass"]),
+    "leaky": dict(
+        sources=[
+            "import socket, tempfile, threading, time\n"
+            "threading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n"
+            "s = socket.socket()\ns.bind(('127.0.0.1', 0))\n"
+            "f = tempfile.NamedTemporaryFile(delete=False)"
+        ]
+    ),
+    "child": dict(sources=["import subprocess\np = subprocess.Popen(['sleep', '30'])"]),
+    "unrun": dict(sources=["print(1)"], count=False),
+    "changed": dict(
+        sources=[
+            "print('a 1')\nprint('b 3')",
+            "print('same')",
+            "print('x')",
+            "print('p')\nimport sys; sys.stdout.flush()\nprint('q 2')",
+        ],
         outputs=[[stdout("a 1\nb 2\n")], [stdout("same\n")], [stdout("y\n")], [stdout("p\n"), stdout("q 1\n")]],
         tags=[["table"], ["other"], [], ["split"]],
+    ),
+    "raises": dict(sources=["1/0"], tags=[["divide"]]),
+    # A kernel's ZeroMQ channels over TCP held loopback ports, and its client kept reconnecting to them after
+    # the kernel stopped: a demo server given such a port by bind(port 0) read ZeroMQ's greeting (0xff …) as a
+    # frame ("unknown frame kind: b'\\xff'"). Over IPC no port is taken (tools/kernels.py).
+    "transport": dict(sources=[TRANSPORT], outputs=[[stdout("ipc\n")]]),
+}
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    where = tmp_path_factory.mktemp("notebooks")
+    for name, spec in NOTEBOOKS.items():
+        notebook(where / f"{name}.ipynb", *spec["sources"], **{k: v for k, v in spec.items() if k != "sources"})
+    result = run_nbval(where, "-rA")  # -rA: a PASSED/FAILED/ERROR line per cell
+    assert result.returncode != 0, result.stdout  # some of them are broken
+    return where, result.stdout
+
+
+def outcomes(out: str, name: str) -> set[str]:
+    """What pytest's summary (-rA) said about the cells of name.ipynb: PASSED, FAILED, ERROR."""
+    return set(re.findall(rf"^(PASSED|FAILED|ERROR) {re.escape(name)}\.ipynb::", out, flags=re.MULTILINE))
+
+
+def reports(out: str, name: str) -> str:
+    """The failure and error reports whose header (`____ … ____`) names name.ipynb, each up to the next header
+    or `=====` line, so that one notebook's report never lends its text to another's."""
+    parts = re.split(r"^_{3,} (.+?) _{3,}$|^={3,}.*$", out, flags=re.MULTILINE)[1:]
+    return "\n".join(
+        f"{head}\n{body}"
+        for head, body in zip(parts[::2], parts[1::2], strict=True)
+        if head and f"{name}.ipynb" in head
     )
-    result = run_nbval(changed)
-    out = result.stdout
-    assert result.returncode == 1, out
-    assert "changed.ipynb[table]: cell outputs differ" in out and "changed.ipynb::cell[table]" in out, out
+
+
+def test_reports_are_told_apart_by_notebook() -> None:
+    out = (
+        "=== FAILURES ===\n____ a.ipynb::Cell 1 ____\nboom\n____ b.ipynb[tag] ____\nother\n"
+        "=== short test summary ===\nFAILED a.ipynb boom\n"
+    )
+    assert reports(out, "a") == "a.ipynb::Cell 1\n\nboom\n"
+    assert reports(out, "b") == "b.ipynb[tag]\n\nother\n"
+    assert reports(out, "c") == ""
+
+
+def test_a_clean_notebook_passes(batch) -> None:
+    _, out = batch
+    assert outcomes(out, "clean") == {"PASSED"}, out
+
+
+def test_leftover_thread_socket_and_temp_file_fail_naming_the_notebook(batch) -> None:
+    _, out = batch
+    report = reports(out, "leaky")
+    assert "ERROR" in outcomes(out, "leaky") and "leaky.ipynb left behind after its last cell:" in report, out
+    for what in ("1 more threads", "1 more sockets", "temp file or dir"):
+        assert what in report, report
+
+
+def test_leftover_child_process_fails(batch) -> None:
+    _, out = batch
+    assert "child.ipynb left behind after its last cell: child process" in reports(out, "child"), out
+
+
+def test_cell_without_execution_count_fails(batch) -> None:
+    _, out = batch
+    report = reports(out, "unrun")
+    assert "unrun.ipynb[s0]: no stored execution count" in report and "make notebooks NB=unrun.ipynb" in report, out
+
+
+def test_a_changed_output_names_the_cell_by_tag_shows_stored_and_now_and_how_to_refresh(batch) -> None:
+    where, full = batch
+    out = reports(full, "changed")
+    assert "changed.ipynb[table]: cell outputs differ" in out and "FAILED changed.ipynb::cell[table]" in full, out
     assert "--- stored\n+++ now\n" in out and "\n-b 2\n+b 3\n" in out, out  # "-" is what the notebook stores, as in git
     assert "If the new output is right, store it: make notebooks NB=changed.ipynb" in out, out
     assert "changed.ipynb[2]: cell outputs differ" in out and "\n-y\n+x\n" in out, out  # untagged: its index
@@ -127,29 +178,28 @@ def test_a_changed_output_names_the_cell_by_tag_shows_stored_and_now_and_how_to_
     split = out[out.index("changed.ipynb[split]") :]
     assert " p\n-q 1\n+q 2\n" in split and split.count("q 1") == 1, split
     assert "\x1b[" not in out, out  # not a terminal: no colour codes
-    coloured = run_nbval(changed, "--color=yes").stdout
+    only = where / "coloured"
+    only.mkdir()
+    (only / "changed.ipynb").write_bytes((where / "changed.ipynb").read_bytes())
+    coloured = run_nbval(only, "--color=yes").stdout
     assert "\x1b[" in coloured and "changed.ipynb[table]" in coloured
 
 
-def test_an_exception_names_the_cell_and_keeps_the_traceback_without_colour_codes(tmp_path: Path) -> None:
-    result = run_nbval(notebook(tmp_path / "raises.ipynb", "1/0", tags=[["divide"]]))
-    out = result.stdout
+def test_an_exception_names_the_cell_and_keeps_the_traceback_without_colour_codes(batch) -> None:
+    _, out = batch
+    report = reports(out, "raises")
     assert (
-        "raises.ipynb[divide]: cell execution caused an exception" in out
-        and "ZeroDivisionError: division by zero" in out
+        "raises.ipynb[divide]: cell execution caused an exception" in report
+        and "ZeroDivisionError: division by zero" in report
     ), out
     assert "\x1b[" not in out, out
 
 
-def test_the_nbval_time_is_a_figure_not_a_failure(tmp_path: Path) -> None:
-    result = run_nbval(notebook(tmp_path / "quick.ipynb", "pass"))
-    assert result.returncode == 0 and "nbval time: " in result.stdout and "budget" not in result.stdout, result.stdout
+def test_the_nbval_time_is_a_figure_not_a_failure(batch) -> None:
+    _, out = batch
+    assert "nbval time: " in out and "budget" not in out, out
 
 
-def test_kernels_talk_over_unix_sockets_and_take_no_loopback_port(tmp_path: Path) -> None:
-    """A kernel's ZeroMQ channels over TCP held loopback ports, and its client kept reconnecting to them after
-    the kernel stopped: a demo server given such a port by bind(port 0) read ZeroMQ's greeting (0xff …) as a
-    frame ("unknown frame kind: b'\\xff'"). Over IPC no port is taken."""
-    cell = "from ipykernel.kernelapp import IPKernelApp\nprint(IPKernelApp.instance().transport)"
-    result = run_nbval(notebook(tmp_path / "transport.ipynb", cell, outputs=[[stdout("ipc\n")]]))
-    assert result.returncode == 0, result.stdout
+def test_kernels_talk_over_unix_sockets_and_take_no_loopback_port(batch) -> None:
+    _, out = batch
+    assert outcomes(out, "transport") == {"PASSED"}, out
