@@ -181,29 +181,38 @@ def stored_outputs(notebook: str) -> dict[str, str]:
     }
 
 
+CELLS = """() => [...document.querySelectorAll(".nb-cell")].map(cell => {
+  const code = cell.querySelector("pre > code"), samps = cell.querySelectorAll(".nb-output samp");
+  return {
+    notebook: cell.dataset.notebook, tag: cell.dataset.tag,
+    code: !!code && code.checkVisibility(),
+    copy: cell.querySelectorAll("button[data-md-type=copy]").length,
+    outputs: [...samps].map(s => ({text: s.innerText, tabindex: s.getAttribute("tabindex")})),
+  };
+})"""
+
+
 def embedded_cells(page) -> list[str]:
     """Every embedded cell shows its code with a copy button, then exactly the output the notebook stores,
-    as program output (<samp>, which Material's script leaves alone), focusable so a wide one can scroll."""
+    as program output (<samp>, which Material's script leaves alone), focusable so a wide one can scroll.
+    Read in one round trip to the page (CELLS)."""
     problems = []
-    cells = page.locator(".nb-cell")
-    for i in range(cells.count()):
-        cell = cells.nth(i)
-        notebook, tag = cell.get_attribute("data-notebook"), cell.get_attribute("data-tag")
-        name = f"{notebook}:{tag}"
-        if not cell.locator("pre > code").first.is_visible():
+    for cell in page.evaluate(CELLS):
+        name = f"{cell['notebook']}:{cell['tag']}"
+        if not cell["code"]:
             problems.append(f"{name}: code not visible")
-        if cell.locator("button[data-md-type=copy]").count() != 1:
+        if cell["copy"] != 1:
             problems.append(f"{name}: no copy button on its code")
-        expected = stored_outputs(notebook)[tag].replace("\r\n", "\n")  # HTML parsing turns CR LF into LF
-        outputs = cell.locator(".nb-output samp")
+        expected = stored_outputs(cell["notebook"])[cell["tag"]].replace("\r\n", "\n")  # HTML turns CR LF into LF
+        outputs = cell["outputs"]
         if not expected:
-            if outputs.count():
+            if outputs:
                 problems.append(f"{name}: shows output the notebook does not store")
-        elif outputs.count() != 1:
+        elif len(outputs) != 1:
             problems.append(f"{name}: output missing")
-        elif outputs.first.get_attribute("tabindex") != "0":
+        elif outputs[0]["tabindex"] != "0":
             problems.append(f"{name}: output not focusable")
-        elif outputs.first.inner_text().strip() != expected:
+        elif outputs[0]["text"].strip() != expected:
             problems.append(f"{name}: shows other output than the notebook stores")
     return problems
 
