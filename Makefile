@@ -63,7 +63,7 @@ serve: build ## Build, then serve the site on http://127.0.0.1:8000 (PORT=8001 f
 HERMETIC := $(PY) tools/hermetic.py
 
 test: $(VENV)/.installed node_modules/.installed $(ZENSICAL_VENV)/.installed ## Every check: unit, notebooks (nbval), strict build, site, browser, Lighthouse a11y/SEO
-	$(HERMETIC) $(PY) -m pytest -n 2 --dist loadfile -p no:cacheprovider \
+	$(HERMETIC) $(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder -p no:cacheprovider \
 	  --nbval --nbval-cell-timeout=120 --nbval-kernel-name=python3 $(PYTEST_ARGS) tests notebooks
 
 lighthouse: $(VENV)/.installed node_modules/.installed ## Lighthouse of every page and a default Material page into benchmarks/results/lighthouse.md

@@ -38,49 +38,28 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
-# --- How `make test` shares the work between xdist workers ---------------------------------------------
+# --- The order in which `make test` hands out files --------------------------------------------------
 # With --dist loadfile, each file runs whole on one worker: a notebook's cells share one kernel, and a
-# module's fixtures (a small site built for the search tests, a Zensical build) are made once. Two exceptions
-# keep both cores busy to the end (longest first, as a scheduler with known durations would do):
-# - SPREAD: files whose tests are independent and share only session-wide or cheap fixtures; each test goes to
-#   whichever worker is free. The browser test of every page and language was a quarter of all the work.
-# - FIRST: files with one long test or an expensive module fixture start first, so that no worker is left
-#   alone with one at the end (figures: `make test PYTEST_ARGS=--durations=40`, benchmarks/README.md).
-SPREAD = ("tests/browser/test_browser.py",)
+# module's fixtures (every page visited in Chromium, a Zensical build, a small site for the search tests) are
+# made once. xdist hands out files in collection order (the Makefile passes --no-loadscope-reorder, not "files
+# with most tests first"): the files that take longest go first, so that no worker is left alone with one of
+# them at the end, as a longest-first scheduler would do (figures: `make test PYTEST_ARGS=--durations=40`).
 FIRST = (
+    "tests/browser/test_pages.py",  # builds the shared site first thing
+    "tests/site/test_zensical.py",  # meanwhile builds with Zensical, then reads the shared site
     "tests/tools/test_lighthouse.py",
-    "tests/site/test_zensical.py",
     "tests/iac/test_playbook.py",
-    "tests/browser/test_search.py",
+    "tests/iac/test_stack.py",
+    "tests/tools/test_contributor_mistakes.py",
 )
-
-
-def _file(nodeid: str) -> str:
-    return nodeid.split("::", 1)[0]
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """FIRST files, then SPREAD files, then the rest in collection order (a stable sort: cells stay in order)."""
+    """FIRST files first, then the rest in collection order (a stable sort: cells stay in order)."""
     if getattr(config.option, "dist", "no") == "loadfile":
-        rank = {name: i for i, name in enumerate(FIRST + SPREAD)}
-        items.sort(key=lambda item: rank.get(_file(item.nodeid), len(rank)))
-
-
-@pytest.hookimpl(optionalhook=True)  # only when pytest-xdist is loaded
-def pytest_xdist_make_scheduler(config: pytest.Config, log):
-    if getattr(config.option, "dist", "no") != "loadfile":
-        return None
-    from xdist.scheduler import LoadScopeScheduling
-
-    class FilesUnlessSpread(LoadScopeScheduling):
-        """loadfile, except that each test of a SPREAD file is a unit of its own."""
-
-        def _split_scope(self, nodeid: str) -> str:
-            return nodeid if _file(nodeid) in SPREAD else _file(nodeid)
-
-    config.option.loadscopereorder = False  # keep the order made above, not "files with most tests first"
-    return FilesUnlessSpread(config, log)
+        rank = {name: i for i, name in enumerate(FIRST)}
+        items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
 
 
 def _fail_unrun_cell(item: pytest.Item) -> None:

@@ -23,12 +23,14 @@ Nothing else changes: the same extensions with the same options convert the same
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from pathlib import Path
@@ -237,17 +239,23 @@ def zensical_build(config: Path) -> Path:
     return built
 
 
-def build_both(root: Path, work: Path) -> tuple[Path, Path]:
-    """The MkDocs site and the Zensical site (ko at /, en at /en/), built at the same time."""
-    mkdocs_site, zensical_site = work / "mkdocs", work / "zensical"
+def _built(site: Path, root: Path) -> Path:
+    build(site, root)
+    return site
+
+
+def build_both(root: Path, work: Path, mkdocs_site: Callable[[], Path] | None = None) -> tuple[Path, Path]:
+    """The MkDocs site and the Zensical site (ko at /, en at /en/), built at the same time. `mkdocs_site`
+    gives an MkDocs build of `root` made elsewhere (the test suite's shared one); without it, one is built."""
+    zensical_site = work / "zensical"
     projects = [zensical_project(root, name, work / f"project-{sub or 'ko'}") for name, sub in LANGUAGES]
     with ThreadPoolExecutor(max_workers=3) as pool:
-        mkdocs_job = pool.submit(build, mkdocs_site, root)
         built = [pool.submit(zensical_build, config) for config in projects]
-        mkdocs_job.result()
+        mkdocs_job = pool.submit(mkdocs_site or functools.partial(_built, work / "mkdocs", root))
+        mkdocs_site_dir = mkdocs_job.result()
         for (_, sub), job in zip(LANGUAGES, built, strict=True):  # the Korean site first: English goes inside it
             shutil.move(job.result(), zensical_site / sub)
-    return mkdocs_site, zensical_site
+    return mkdocs_site_dir, zensical_site
 
 
 # Run in Zensical's own Python: does it still lack what KNOWN_DIFFERENCES says? (0.0.73's config module.)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.helpers import shared_site
 from tools.build import BuildError
 from tools.zensical_check import INSTALL, ROOT, ZENSICAL, build_both, compare, report, still_lacking, zensical_project
 
@@ -41,7 +42,7 @@ def test_without_zensical_the_check_skips_here_and_fails_in_ci(tmp_path: Path, m
 def sites(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     require()
     try:
-        return build_both(ROOT, tmp_path_factory.mktemp("zensical-check"))
+        return build_both(ROOT, tmp_path_factory.mktemp("zensical-check"), lambda: shared_site(tmp_path_factory))
     except (BuildError, RuntimeError) as e:
         pytest.fail(str(e), pytrace=False)
 

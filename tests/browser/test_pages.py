@@ -1,0 +1,221 @@
+"""Every page of both languages in headless Chromium, as a reader sees it: one visit per page and language,
+then every check of what that reader sees, in both color schemes.
+
+A visit mostly waits (for the network to go quiet, for fonts, for a navigation), so the visits run a few at a
+time in one browser (Playwright's async API, VISITS_AT_ONCE) inside a module fixture, and each page's test reads
+what its visit found. Every problem a visit finds is reported, not only the first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import shared_site
+from tools.checks.budgets import FIRST_VISIT_BUDGET
+from tools.checks.pages import LANGUAGES
+from tools.chromium import CHROMIUM, FLAGS
+
+from .conftest import AXE, HANG_MS, PAGES, SETTLED_SECTION, require_browser, sections, serve, url_path
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.timeout(600)  # a hang, not a slow machine: the first test makes every visit
+VISITS_AT_ONCE = 4  # enough to keep two cores busy while some visits wait
+
+
+def stored_outputs(notebook: str) -> dict[str, str]:
+    cells = json.loads((ROOT / "notebooks" / f"{notebook}.ipynb").read_text(encoding="utf-8"))["cells"]
+    return {
+        tag: "".join("".join(o.get("text", "")) for o in c["outputs"]).strip()
+        for c in cells
+        for tag in c["metadata"]["tags"]
+    }
+
+
+async def first_visit(page, base_url: str, where: str) -> list[str]:
+    """Load a page as a first-time reader does and wait until the network is quiet: it loads from this site
+    only, within the first-visit budget (uncompressed, search index excluded), without console errors."""
+    errors, loaded, requested = [], [], []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("response", lambda r: loaded.append(r))
+    page.on("request", lambda r: requested.append(r.url))
+    response = await page.goto(base_url + where)
+    await page.wait_for_load_state("networkidle")
+    sizes = {r.url: len(await r.body()) for r in loaded if not r.url.endswith("/search/search_index.json")}
+    problems = []
+    if sum(sizes.values()) > FIRST_VISIT_BUDGET:
+        biggest = sorted(sizes.items(), key=lambda x: -x[1])[:5]
+        problems.append(
+            f"a first visit loads {sum(sizes.values()):,} bytes (budget {FIRST_VISIT_BUDGET:,}, search index "
+            "excluded): " + ", ".join(f"{u.removeprefix(base_url)} {n:,}" for u, n in biggest)
+        )
+    if response.status != 200:
+        problems.append(f"status {response.status}")
+    if elsewhere := sorted({url for url in requested if not url.startswith(base_url + "/")}):
+        problems.append(f"requested other hosts: {elsewhere}")
+    if errors:
+        problems.append(f"logged console errors: {errors}")
+    return problems
+
+
+async def axe_violations(page) -> list[str]:
+    result = await page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — e.g. {v['nodes'][0]['target']}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+CELLS = """() => [...document.querySelectorAll(".nb-cell")].map(cell => {
+  const code = cell.querySelector("pre > code"), samps = cell.querySelectorAll(".nb-output samp");
+  return {
+    notebook: cell.dataset.notebook, tag: cell.dataset.tag,
+    code: !!code && code.checkVisibility(),
+    copy: cell.querySelectorAll("button[data-md-type=copy]").length,
+    outputs: [...samps].map(s => ({text: s.innerText, tabindex: s.getAttribute("tabindex")})),
+  };
+})"""
+
+
+async def embedded_cells(page) -> list[str]:
+    """Every embedded cell shows its code with a copy button, then exactly the output the notebook stores,
+    as program output (<samp>, which Material's script leaves alone), focusable so a wide one can scroll."""
+    problems = []
+    for cell in await page.evaluate(CELLS):
+        name = f"{cell['notebook']}:{cell['tag']}"
+        if not cell["code"]:
+            problems.append(f"{name}: code not visible")
+        if cell["copy"] != 1:
+            problems.append(f"{name}: no copy button on its code")
+        expected = stored_outputs(cell["notebook"])[cell["tag"]].replace("\r\n", "\n")  # HTML turns CR LF into LF
+        outputs = cell["outputs"]
+        if not expected:
+            if outputs:
+                problems.append(f"{name}: shows output the notebook does not store")
+        elif len(outputs) != 1:
+            problems.append(f"{name}: output missing")
+        elif outputs[0]["tabindex"] != "0":
+            problems.append(f"{name}: output not focusable")
+        elif outputs[0]["text"].strip() != expected:
+            problems.append(f"{name}: shows other output than the notebook stores")
+    return problems
+
+
+async def diagrams_shown(page, color_scheme: str) -> list[str]:
+    """Each diagram shows the picture of the active scheme (loaded), not the other, and its Mermaid text."""
+    shown, hidden = ("light", "dark") if color_scheme == "light" else ("dark", "light")
+    problems = []
+    figures = page.locator("figure.diagram")
+    for i in range(await figures.count()):
+        figure = figures.nth(i)
+        await figure.scroll_into_view_if_needed()
+        img = figure.locator(f".diagram-{shown} img")
+        await img.wait_for(state="visible")
+        await page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=await img.element_handle())
+        if await figure.locator(f".diagram-{hidden} img").is_visible():
+            problems.append(f"diagram {i + 1}: the {hidden} picture is shown")
+        if await figure.locator("details.diagram-source pre").count() != 1:
+            problems.append(f"diagram {i + 1}: no Mermaid text")
+    return problems
+
+
+async def switch_problems(page, base_url: str, name: str, start: str) -> list[str]:
+    """From the page's last section (its #fragment), the language switch lands on the same page and section
+    in the other language (as test_browser.switch does it: hover, then the link once visible). The page at the
+    top, without a section, is in test_browser.py; that every page's switch links to the same page is
+    tests/site's static check."""
+    target = "en" if start == "ko" else "ko"
+    fragment = f"#{section}" if (section := (sections(name) or [""])[-1]) else ""
+    await page.goto(f"{base_url}{url_path(name, start)}{fragment}")
+    await page.evaluate("document.fonts.ready.then(() => true)")
+    if section:
+        await page.wait_for_function(SETTLED_SECTION, arg=section)
+    await page.hover(".md-header__option .md-select")
+    link = page.locator(f"a.md-select__link[hreflang={target}]")
+    await link.wait_for(state="visible")
+    await link.evaluate("a => a.click()")
+    expected = f"{base_url}{url_path(name, target)}{fragment}"
+    try:
+        await page.wait_for_url(expected)
+    except Exception:  # Playwright's TimeoutError: say where the switch went
+        return [f"the switch to {target} went to {page.url}, not {expected}"]
+    problems = []
+    if (shown := await page.evaluate("document.documentElement.lang")) != target:
+        problems.append(f"after the switch to {target}, lang is {shown!r}")
+    if section and not await page.locator(f"#{section}").is_visible():
+        problems.append(f"after the switch to {target}, #{section} is not visible")
+    return problems
+
+
+async def visit(browser, base_url: str, name: str, lang: str) -> list[str]:
+    """Korean pages are first loaded with the system in light mode and English ones in dark, then the system
+    switches, as a reader's does at dusk, and Material's palette follows it: both schemes are checked on
+    every page, and both are the scheme a page was loaded in on half of them."""
+    context = await browser.new_context()
+    context.set_default_timeout(HANG_MS)
+    try:
+        page = await context.new_page()
+        schemes = ["light", "dark"] if lang == "ko" else ["dark", "light"]
+        await page.emulate_media(color_scheme=schemes[0])
+        problems = await first_visit(page, base_url, url_path(name, lang))
+        if (shown := await page.evaluate("document.documentElement.lang")) != lang:
+            problems.append(f"lang is {shown!r}")
+        problems += [f"cell {p}" for p in await embedded_cells(page)]
+        await page.add_script_tag(path=str(AXE))
+        for color_scheme in schemes:
+            await page.emulate_media(color_scheme=color_scheme)
+            expected = "slate" if color_scheme == "dark" else "default"
+            await page.wait_for_function(f"document.body.getAttribute('data-md-color-scheme') === '{expected}'")
+            problems += [f"({color_scheme}) {p}" for p in await axe_violations(page)]
+            problems += [f"({color_scheme}) {p}" for p in await diagrams_shown(page, color_scheme)]
+        return problems + await switch_problems(page, base_url, name, lang)
+    except Exception as e:  # a hang or a crash of this visit is its page's failure, not every page's
+        return [f"the visit stopped: {type(e).__name__}: {e}"]
+    finally:
+        await context.close()
+
+
+async def visit_all(base_url: str) -> dict[tuple[str, str], list[str]]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        limit = asyncio.Semaphore(VISITS_AT_ONCE)
+
+        async def one(name: str, lang: str) -> list[str]:
+            async with limit:
+                return await visit(browser, base_url, name, lang)
+
+        keys = [(name, lang) for name in PAGES for lang in sorted(LANGUAGES)]
+        found = await asyncio.gather(*(one(*key) for key in keys))
+        await browser.close()
+    return dict(zip(keys, found, strict=True))
+
+
+@pytest.fixture(scope="module")
+def seen(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], list[str]]:
+    require_browser()
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} missing: run `npm ci` (make test does)", pytrace=False)
+    with serve(shared_site(tmp_path_factory)) as base_url:
+        return asyncio.run(visit_all(base_url))
+
+
+@pytest.mark.parametrize("lang", sorted(LANGUAGES))
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_as_a_reader_sees_it(seen: dict, name: str, lang: str) -> None:
+    """A clean first visit, no serious accessibility violations (axe) in light and dark, embedded cells with
+    their stored output, diagrams in the active scheme, and the language switch carrying page and section."""
+    problems = seen[(name, lang)]
+    assert not problems, f"{url_path(name, lang)}:\n" + "\n".join(problems)
+
+
+def test_pages_with_cells_and_diagrams_exist() -> None:
+    """Else the checks of embedded cells and diagrams above check nothing."""
+    text = {p: (ROOT / "docs/ko" / f"{p}.md").read_text(encoding="utf-8") for p in PAGES}
+    assert any("{{ cell(" in t for t in text.values()) and any("{{ diagram(" in t for t in text.values())
