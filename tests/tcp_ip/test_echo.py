@@ -1,17 +1,20 @@
-"""Tests for snippets.tcp_ip.echo: a real server on 127.0.0.1, good and bad clients."""
+"""Tests for snippets.tcp_ip.echo: a real server on 127.0.0.1, good and bad clients.
+
+What every echo server must do the same way — the lingering close after an error frame (F11) and its
+bounds, a half-close mid-frame, idle timeouts — is tested once for all four servers, this one included, in
+tests/event_driven/test_servers.py.
+"""
 
 from __future__ import annotations
 
-import select
 import socket
 import struct
 import threading
-import time
 
 import pytest
 
 from snippets.tcp_ip.echo import EchoError, EchoServer, echo_once
-from snippets.tcp_ip.framing import LINGER_BYTES, MAX_PAYLOAD, encode_frame, read_frame
+from snippets.tcp_ip.framing import MAX_PAYLOAD, encode_frame, read_frame
 
 pytestmark = pytest.mark.timeout(10)
 
@@ -132,53 +135,3 @@ def test_close_leaves_no_threads_or_open_connections_behind() -> None:
         assert read_frame(lingering) is None  # close() ended this connection too
     assert threading.active_count() == before
     assert not [t for t in threading.enumerate() if t.name.startswith("echo-")]
-
-
-def test_an_error_frame_survives_input_the_server_never_reads() -> None:
-    """F11: after its error frame the server must not reset the connection while the client still sends.
-
-    The server reads only the 5-byte header; the 100 bytes behind it stay unread. close() with
-    unread input sends RST (RFC 9293 §3.6.1): the client's writes fail and it may miss the frame.
-    """
-    with EchoServer() as server, connect(server) as client:
-        client.sendall(struct.pack("!cI", b"D", 70000) + bytes(100))  # one segment: header and more
-        assert select.select([client], [], [], 5)[0]  # the error frame is here; read it last
-        for _ in range(4):
-            client.sendall(bytes(65536))  # the rest of the frame: a reset server fails these
-        client.shutdown(socket.SHUT_WR)
-        assert read_frame(client) == (b"E", b"frame too large: 70000 > 65536 bytes")
-        assert client.recv(1) == b""  # FIN, not RST
-    assert server.errors == ["frame too large: 70000 > 65536 bytes"]
-
-
-def writes_until_reset(sock: socket.socket, chunk: bytes, pause: float) -> int:
-    """Send chunk after chunk until the server has closed for good; return how many bytes went out."""
-    sent = 0
-    for _ in range(1000):  # bounded; the server's limits end it long before
-        try:
-            sock.sendall(chunk)
-        except (BrokenPipeError, ConnectionResetError):
-            return sent
-        sent += len(chunk)
-        time.sleep(pause)
-    raise AssertionError(f"still accepting input after {sent} bytes")
-
-
-@pytest.mark.parametrize(("chunk", "pause"), [(bytes(65536), 0.0), (b"x", 0.01)], ids=["flood", "trickle"])
-def test_the_lingering_close_is_bounded(chunk: bytes, pause: float) -> None:
-    """A client that never sends EOF is closed after LINGER_BYTES (flood) or LINGER_SECONDS (trickle)."""
-    with EchoServer(max_payload=16) as server, connect(server) as client:
-        client.sendall(struct.pack("!cI", b"D", 17))
-        assert read_frame(client) == (b"E", b"frame too large: 17 > 16 bytes")
-        assert read_frame(client) is None  # the server's FIN: it sends nothing more
-        assert writes_until_reset(client, chunk, pause) < 2 * LINGER_BYTES + 16 * 1024 * 1024
-    assert server.errors == ["frame too large: 17 > 16 bytes"]
-
-
-def test_half_close_mid_frame_gets_an_error_frame() -> None:
-    with EchoServer() as server, connect(server) as client:
-        client.sendall(struct.pack("!cI", b"D", 100) + bytes(10))
-        client.shutdown(socket.SHUT_WR)
-        assert read_frame(client) == (b"E", b"connection closed after 10 of 100 bytes")
-        assert read_frame(client) is None
-    assert server.errors == ["connection closed after 10 of 100 bytes"]
