@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -52,6 +53,16 @@ def test_source_differences_are_named(tmp_path: Path, en: str | None, expected: 
     assert any(expected in p for p in found), found
 
 
+def test_the_page_budget_counts_compressed_bytes(tmp_path: Path) -> None:
+    """Half a megabyte that compresses to almost nothing is within the budget (it is what a reader downloads)."""
+    write(tmp_path / "index.html", html("ko", body="<p>같은 문장이 되풀이됩니다.</p>" * 12_000))
+    write(tmp_path / "en/index.html", html("en"))
+    for prefix in ("", "en/"):
+        write(tmp_path / prefix / "sitemap.xml", SITEMAP)
+    assert (tmp_path / "index.html").stat().st_size > 500_000
+    assert site_problems(tmp_path) == []
+
+
 def test_a_page_in_one_language_also_gets_its_own_faults_named(tmp_path: Path) -> None:
     found = source_problems(docs_with(tmp_path, PAGE.replace("## 하나 { #one }", "## 하나"), None))
     assert found == [
@@ -63,6 +74,10 @@ def test_a_page_in_one_language_also_gets_its_own_faults_named(tmp_path: Path) -
 def test_headings_inside_code_fences_are_not_headings(tmp_path: Path) -> None:
     page = PAGE + "\n```bash\n# a shell comment\n```\n"
     assert source_problems(docs_with(tmp_path, page, page)) == []
+
+
+# ~96 KB of hex digits: gzip leaves about half, over the 20 KiB page budget
+INCOMPRESSIBLE = "".join(hashlib.sha256(str(i).encode()).hexdigest() for i in range(1500))
 
 
 def html(lang: str, body: str = "", head: str = "") -> str:
@@ -108,7 +123,7 @@ SITEMAP = """<?xml version="1.0" encoding="UTF-8"?>
             "site/index.html: no meta description",
         ),
         ("index.html", html("ko", body='<a href="#nowhere">x</a>'), "missing anchor #nowhere"),
-        ("index.html", html("ko", body="x" * 70_000), "over the 61440-byte budget"),
+        ("index.html", html("ko", body=INCOMPRESSIBLE), "bytes of HTML gzip-compressed, over the 20480-byte budget"),
         ("assets/big.js", "x" * 3_000_001, "site/: 30"),  # the whole site over SITE_BUDGET, largest file named
         ("index.html", html("ko", body='{{ cell("a", "b") }}'), "unprocessed"),
         (

@@ -4,13 +4,14 @@ alternates in each language's sitemap.xml."""
 
 from __future__ import annotations
 
+import gzip
 import posixpath
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from tools.checks.budgets import PAGE_BUDGET, SITE_BUDGET
+from tools.checks.budgets import PAGE_BUDGET, PAGE_GZIP_LEVEL, SITE_BUDGET
 from tools.checks.pages import LANGUAGES, structure
 
 NOT_FETCHED = {"canonical", "alternate", "prev", "next", "author", "license"}  # <link rel> a browser does not load
@@ -121,9 +122,9 @@ def site_problems(site: Path, docs: Path | None = None) -> list[str]:
         rel = file.relative_to(site).as_posix()
         name = f"site/{rel}"
         lang = "en" if rel.startswith("en/") else "ko"
-        size = file.stat().st_size
+        size = len(gzip.compress(file.read_bytes(), compresslevel=PAGE_GZIP_LEVEL, mtime=0))
         if size > PAGE_BUDGET:
-            found.append(f"{name}: {size} bytes of HTML, over the {PAGE_BUDGET}-byte budget")
+            found.append(f"{name}: {size} bytes of HTML gzip-compressed, over the {PAGE_BUDGET}-byte budget")
         if page.lang != lang:
             found.append(f'{name}: <html lang="{page.lang}">, expected "{lang}"')
         if lang == "ko":  # a label left in English (Material's defaults, config strings) on a Korean page
