@@ -31,7 +31,7 @@ from markdown.util import AtomicString
 from extensions._page import TransformError, where
 
 PARTICLES = "에서|에게|으로|까지|부터|보다|처럼|이나|이랑|은|는|이|가|을|를|의|에|로|와|과|도|만|나|랑"
-FIELDS = {"en", "ko", "en_def", "ko_def", "page", "avoid"}
+FIELDS = {"en", "ko", "en_def", "ko_def", "page", "avoid", "aliases"}
 REQUIRED = ("en", "ko", "en_def", "ko_def")
 LANGUAGES = ("ko", "en")
 SKIP_TAGS = {
@@ -79,7 +79,10 @@ def load(path: Path, mtime: float = 0.0) -> tuple[dict, ...]:
         for field in REQUIRED:
             if not isinstance(entry.get(field), str) or not entry[field].strip():
                 raise ValueError(f"{where} ({entry.get('en')}): '{field}' must be a non-empty string")
-        for key in {slug(entry["en"]), entry["ko"]}:  # cgroup is "cgroup" in both languages
+        aliases = entry.get("aliases", [])
+        if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
+            raise ValueError(f"{where} ({entry.get('en')}): 'aliases' must be a list of non-empty strings")
+        for key in {slug(entry["en"]), entry["ko"], *aliases}:  # cgroup is "cgroup" in both languages
             if key in seen:
                 raise ValueError(f"{where}: {key!r} already defined by entry {seen[key]}")
             seen[key] = number

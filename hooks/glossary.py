@@ -29,12 +29,14 @@ def load(path: Path, mtime: float = 0.0) -> tuple[dict, ...]:
 
 
 def search_pairs(text: str, entries: tuple[dict, ...]) -> list[str]:
-    """Words to add to a search section so that a term is found in either language and spelling."""
+    """Words to add to a search section so that a term is found in either language and spelling, and by
+    the other names readers type for it (`aliases`: 순서 번호 for 시퀀스 번호, 핸드셰이킹 for 핸드셰이크)."""
     extra = []
     for e in entries:
-        ko, en = term_pattern(e["ko"], "ko").search(text), term_pattern(e["en"], "en").search(text)
-        if ko or en:
-            for word in (e["ko"], e["ko"].replace(" ", ""), e["en"]):
+        aliases = e.get("aliases", [])
+        names = [(e["ko"], "ko"), (e["en"], "en"), *((a, "ko") for a in aliases)]
+        if any(term_pattern(name, lang).search(text) for name, lang in names):
+            for word in (e["ko"], e["ko"].replace(" ", ""), e["en"], *aliases):
                 if word.lower() not in text.lower() and word not in extra:
                     extra.append(word)
     return extra

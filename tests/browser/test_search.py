@@ -25,7 +25,8 @@ KO = {
         "# 서버 { #servers }\n\n## 본문 { #body }\n\n"
         "서버를 시작합니다. 쿠버네티스는 클러스터를 관리합니다.\n\n"
         "괄호 안의 말(컨트롤러)과 TCP/IP, “소켓”, 프록시·서버를 씁니다.\n\n"
-        "파드가 가상머신에서 돕니다. 네트워크장비를 바꿉니다.\n"
+        "파드가 가상머신에서 돕니다. 네트워크장비를 바꿉니다.\n\n"
+        "3-way 핸드셰이크로 연결을 엽니다.\n"
     ),
     "glossary.md": "# 용어집 { #glossary }\n\n## 용어 { #terms }\n\n{{ glossary() }}\n",
 }
@@ -104,6 +105,7 @@ def search(search_pages, url: str, query: str) -> list[str]:
         ("pod", "English term of 파드, through the glossary"),
         ("가상 머신", "spaced spelling of 가상머신, through the glossary"),
         ("머신", "second part of 가상머신, through the glossary's spaced spelling"),
+        ("핸드셰이킹", "another name readers type for 핸드셰이크, through the glossary's aliases"),
     ],
 )
 def test_korean_query_finds_the_korean_page(search_pages, search_url: str, query: str, why: str) -> None:

@@ -102,6 +102,13 @@ def test_search_pairs_cover_both_languages_and_spellings() -> None:
     assert search_pairs("nothing here", ENTRIES) == []
 
 
+def test_search_pairs_add_the_aliases_readers_type_and_are_found_by_them() -> None:
+    entry = {"en": "sequence number", "ko": "시퀀스 번호", "en_def": "x", "ko_def": "y", "aliases": ["순서 번호"]}
+    assert search_pairs("바이트마다 시퀀스 번호가 붙습니다", (entry,)) == ["시퀀스번호", "sequence number", "순서 번호"]
+    assert search_pairs("순서 번호를 봅니다", (entry,)) == ["시퀀스 번호", "시퀀스번호", "sequence number"]
+    assert search_pairs("번호만 있습니다", (entry,)) == []
+
+
 def test_the_list_has_the_same_ids_in_both_languages_and_links_the_explaining_section(html) -> None:
     ko, en = html("{{ glossary() }}"), html("{{ glossary() }}", lang="en")
     assert re.findall(r'<dt id="([^"]+)"', ko) == [
@@ -148,6 +155,11 @@ def test_render_without_docs_says_the_page() -> None:
             "'a' already defined by entry 1",
         ),
         ("- [", "unreadable"),
+        ("- {en: a, ko: 가, en_def: x, ko_def: y, aliases: 나}", "'aliases' must be a list of non-empty strings"),
+        (
+            "- {en: a, ko: 가, en_def: x, ko_def: y}\n- {en: b, ko: 나, en_def: x, ko_def: y, aliases: [가]}",
+            "'가' already defined by entry 1",
+        ),
     ],
 )
 def test_bad_glossary_fails_naming_the_entry(tmp_path: Path, text: str, message: str) -> None:
