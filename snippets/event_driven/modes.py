@@ -131,12 +131,20 @@ def asyncio_readiness() -> list[str]:
                     log.append("asyncio: select() returned: the socket is readable")
                 return ready
 
-        loop = asyncio.SelectorEventLoop(Watched())
-        try:
-            data = loop.run_until_complete(asyncio.wait_for(loop.sock_recv(peer.client, 1024), 5))
-        finally:
-            loop.close()
-        log.append(f"asyncio: sock_recv() returned {data!r}")
+        def run() -> None:
+            loop = asyncio.SelectorEventLoop(Watched())
+            try:
+                got.append(loop.run_until_complete(asyncio.wait_for(loop.sock_recv(peer.client, 1024), 5)))
+            except Exception as exc:
+                got.append(exc)
+            finally:
+                loop.close()
+
+        got: list[object] = []
+        thread = threading.Thread(target=run, name="asyncio")  # its own thread: Jupyter runs a loop in this one
+        thread.start()
+        thread.join()
+        log.append(f"asyncio: sock_recv() returned {got[0]!r}")
     return log
 
 
