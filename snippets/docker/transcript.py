@@ -26,16 +26,21 @@ from pathlib import Path
 
 TRANSCRIPTS = Path(__file__).resolve().parent / "transcripts"
 MODES = ("auto", "replay", "record")
-CAP_SYS_ADMIN = 21  # bit in /proc/self/status CapEff; capabilities(7)
+CAP_NET_RAW = 13  # bits in /proc/self/status CapEff; capabilities(7)
+CAP_SYS_ADMIN = 21
+
+
+def effective_capabilities() -> int:
+    """This process's effective capability set (Linux only)."""
+    status = Path("/proc/self/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("CapEff:")), 16)
 
 
 def why_not_linux_admin() -> str | None:
     """None if this process may create namespaces and mounts; otherwise why not."""
     if sys.platform != "linux":
         return f"not Linux ({platform.system()})"
-    status = Path("/proc/self/status").read_text()
-    effective = int(next(line.split()[1] for line in status.splitlines() if line.startswith("CapEff:")), 16)
-    if not effective >> CAP_SYS_ADMIN & 1:
+    if not effective_capabilities() >> CAP_SYS_ADMIN & 1:
         return "no CAP_SYS_ADMIN (not root, or an unprivileged container)"
     return None
 
@@ -55,9 +60,15 @@ def host_description() -> str:
 class Demo:
     """A notebook's steps: `show(step)` runs `step()` live and prints, or prints its transcript."""
 
-    def __init__(self, notebook: str, why_not_live: Callable[[], str | None]) -> None:
-        self.notebook = notebook
-        self.path = TRANSCRIPTS / f"{notebook}.json"
+    def __init__(
+        self,
+        notebook: str,
+        why_not_live: Callable[[], str | None],
+        directory: Path | None = None,
+        needs: str = "CAP_SYS_ADMIN",
+    ) -> None:
+        self.notebook, self.needs = notebook, needs
+        self.path = (directory or TRANSCRIPTS) / f"{notebook}.json"
         wanted = os.environ.get("CONTAINERS_DEMO", "auto")
         if wanted not in MODES:
             raise ValueError(f"CONTAINERS_DEMO={wanted!r}: expected one of {', '.join(MODES)}")
@@ -80,7 +91,7 @@ class Demo:
         if self.recording:
             return f"ran live, recording transcripts/{self.path.name}"
         if self.live:
-            return "ran live on this machine (Linux, CAP_SYS_ADMIN)"
+            return f"ran live on this machine (Linux, {self.needs})"
         return f"replayed from transcript recorded on {self.transcript['recorded_on']} (here: {self.reason})"
 
     def show(self, step: Callable[..., None], **kwargs: object) -> None:

@@ -24,4 +24,4 @@ def require_live(why_not_live: Callable[[], str | None]) -> None:
         return
     if os.environ.get("CI") == "true":
         pytest.fail(f"this test must run live in CI: {reason}", pytrace=False)
-    pytest.skip(f"needs Linux and CAP_SYS_ADMIN: {reason}")
+    pytest.skip(f"needs Linux and root: {reason}")

@@ -1,4 +1,5 @@
-"""The live/replay machinery (snippets.docker.transcript) and the notebooks that use it.
+"""The live/replay machinery (snippets.docker.transcript) and the notebooks that use it: the container
+demos and the packet capture on lo (tcp_ip_capture, transcripts in snippets/tcp_ip/transcripts/).
 
 - every recorded step, run live now, prints exactly what its transcript holds (no drift);
 - every docker_* notebook, its cells run in this process, prints its stored outputs, both live (or
@@ -17,6 +18,7 @@ import pytest
 
 from snippets.docker import cgroups, namespaces, overlay, transcript
 from snippets.docker.transcript import TRANSCRIPTS, Demo, why_not_linux_admin
+from snippets.tcp_ip import capture
 from tools.notebooks import NOTEBOOK_DIR
 
 from .conftest import require_live
@@ -25,14 +27,15 @@ pytestmark = pytest.mark.timeout(30)
 
 STEPS = [
     pytest.param(path, entry, id=f"{path.stem}:{entry['step'].split(':')[1]}{'+' * bool(entry['kwargs'])}")
-    for path in sorted(TRANSCRIPTS.glob("*.json"))
+    for path in sorted([*TRANSCRIPTS.glob("*.json"), *capture.TRANSCRIPTS.glob("*.json")])
     for entry in json.loads(path.read_text(encoding="utf-8"))["steps"]
 ]
-NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("docker_*.ipynb"))
+NOTEBOOKS = sorted([*NOTEBOOK_DIR.glob("docker_*.ipynb"), NOTEBOOK_DIR / "tcp_ip_capture.ipynb"])
 WHY_NOT_LIVE = {
     "docker_cgroups": cgroups.why_not_live,
     "docker_namespaces": namespaces.why_not_live,
     "docker_overlay": overlay.why_not_live,
+    "tcp_ip_capture": capture.why_not_live,
 }
 
 
@@ -43,9 +46,10 @@ def run_step(name: str, kwargs: dict) -> list[str]:
     return out.getvalue().splitlines()
 
 
-def test_there_are_transcripts_for_the_three_live_notebooks() -> None:
-    assert sorted(p.stem for p in TRANSCRIPTS.glob("*.json")) == sorted(WHY_NOT_LIVE)
-    for path in TRANSCRIPTS.glob("*.json"):
+def test_there_are_transcripts_for_the_live_notebooks() -> None:
+    paths = [*TRANSCRIPTS.glob("*.json"), *capture.TRANSCRIPTS.glob("*.json")]
+    assert sorted(p.stem for p in paths) == sorted(WHY_NOT_LIVE)
+    for path in paths:
         recorded = json.loads(path.read_text(encoding="utf-8"))
         assert recorded["recorded_on"].startswith("Linux ") and recorded["steps"]
 
