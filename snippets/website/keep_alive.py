@@ -16,8 +16,11 @@ import ssl
 import threading
 from dataclasses import dataclass
 
+import trustme
+
 from snippets.website.http_raw import LOOPBACK, TOKEN, HTTPError, Response, parse_response
 from snippets.website.http_server import PIECES, LocalHTTPServer, _Handler
+from snippets.website.tls import server_context
 
 HOST = "www.example.test"
 
@@ -83,6 +86,11 @@ class CountingHTTPServer(LocalHTTPServer):
         self._server.RequestHandlerClass = _CountingHandler  # before any client knows the port
         return self
 
+    @classmethod
+    def https(cls, ca: trustme.CA) -> CountingHTTPServer:
+        """The same server behind TLS, with a certificate for www.example.test signed by ca."""
+        return cls(tls=server_context(ca, HOST))
+
     def __enter__(self) -> CountingHTTPServer:
         return self.start()
 
@@ -109,7 +117,7 @@ def _check(address: tuple[str, int], paths: list[str], version: str, connection:
         raise HTTPError(f"bad path in {paths!r}")  # no request-line or header injection
 
 
-# --8<-- [start:client]
+# --8<-- [start:persists]
 def framing(response: Response) -> str | None:
     """What marks the end of the body, or None: then only the server's close does (RFC 9112 §6.3)."""
     if response.status in (204, 304):
@@ -128,6 +136,9 @@ def persists(version: str, connection: str | None, response: Response) -> bool:
     if version == "HTTP/1.0" and "keep-alive" not in _tokens(connection):
         return False  # HTTP/1.0 closes unless the client asked to keep the connection
     return framing(response) is not None  # a body without a length ends only when the server closes
+
+
+# --8<-- [end:persists]
 
 
 def get_all(
@@ -160,4 +171,26 @@ def get_all(
     return responses
 
 
-# --8<-- [end:client]
+CASES = (("HTTP/1.1", None), ("HTTP/1.1", "close"), ("HTTP/1.0", None), ("HTTP/1.0", "keep-alive"))
+
+
+def table(server: CountingHTTPServer, requests: int = 5, ca: trustme.CA | None = None) -> str:
+    """Each case's requests from a fresh client, and the handshakes the server saw (HTTPS: HTTP/1.1 only)."""
+    tls = ssl.create_default_context(cadata=ca.cert_pem.bytes().decode("ascii")) if ca else None
+    rows = []
+    for version, connection in CASES[:2] if ca else CASES:
+        _, seen = server.measure(["/"] * requests, version=version, connection=connection, tls=tls)
+        handshakes = f"{seen.connections} TCP" + (f" + {seen.tls_handshakes} TLS" if ca else "")
+        rows.append(
+            f"{version}  Connection: {connection or '(none)':<10}  {requests} requests, {handshakes} handshake(s)"
+        )
+    return "\n".join(rows)
+
+
+def trace(server: CountingHTTPServer, paths: list[str]) -> str:
+    """GET paths from a fresh client: for each, the connection it went on and how its body was framed."""
+    responses, seen = server.measure(paths)
+    return "\n".join(
+        f"GET {path:<10}  connection {number}  {framing(response) or 'no length: ends when the server closes'}"
+        for path, response, number in zip(paths, responses, seen.connection_of, strict=True)
+    )

@@ -18,7 +18,7 @@ import pytest
 
 from snippets.website.http_raw import HTTPError, Response, parse_response
 from snippets.website.http_server import PIECES
-from snippets.website.keep_alive import HOST, CountingHTTPServer, Seen, framing, get_all, persists
+from snippets.website.keep_alive import HOST, CountingHTTPServer, Seen, framing, get_all, persists, table, trace
 from snippets.website.tls import make_ca, server_context
 from tests.peers import need
 
@@ -92,6 +92,24 @@ def test_chunked_and_404_keep_the_connection(server: CountingHTTPServer) -> None
     assert [framing(r) for r in responses] == [chunked, "Content-Length: 10", chunked]
     assert responses[2].body == b"".join(PIECES)
     assert seen.connection_of == (1, 1, 1)
+
+
+def test_table_and_trace_print_what_the_server_counted(server: CountingHTTPServer, ca) -> None:
+    assert table(server, requests=3).splitlines() == [
+        "HTTP/1.1  Connection: (none)      3 requests, 1 TCP handshake(s)",
+        "HTTP/1.1  Connection: close       3 requests, 3 TCP handshake(s)",
+        "HTTP/1.0  Connection: (none)      3 requests, 3 TCP handshake(s)",
+        "HTTP/1.0  Connection: keep-alive  3 requests, 1 TCP handshake(s)",
+    ]
+    assert trace(server, ["/no-length", "/"]).splitlines() == [
+        "GET /no-length  connection 1  no length: ends when the server closes",
+        "GET /           connection 2  Content-Length: 74",
+    ]
+    with CountingHTTPServer.https(ca) as https:
+        assert table(https, requests=2, ca=ca).splitlines() == [
+            "HTTP/1.1  Connection: (none)      2 requests, 1 TCP + 1 TLS handshake(s)",
+            "HTTP/1.1  Connection: close       2 requests, 2 TCP + 2 TLS handshake(s)",
+        ]
 
 
 # a body without a length: the server must close to end it
