@@ -34,6 +34,9 @@ def accept_queue(listener: Address) -> int:
     raise LookupError(f"no listener on {listener}")
 
 
+# --8<-- [end:accept-queue]
+
+
 def listen_counters(text: str | None = None) -> dict[str, int]:
     """ListenOverflows and ListenDrops from the TcpExt lines of /proc/net/netstat."""
     lines = (PROC_NET_NETSTAT.read_text() if text is None else text).splitlines()
@@ -43,9 +46,6 @@ def listen_counters(text: str | None = None) -> dict[str, int]:
             if {"ListenOverflows", "ListenDrops"} <= table.keys():
                 return {name: table[name] for name in ("ListenOverflows", "ListenDrops")}
     raise ValueError("no TcpExt counters in /proc/net/netstat")
-
-
-# --8<-- [end:accept-queue]
 
 
 def dial(address: Address) -> socket.socket:
@@ -58,28 +58,29 @@ def dial(address: Address) -> socket.socket:
     return sock
 
 
-# --8<-- [start:never-accepts]
 class NeverAccepts:
     """A listener that calls accept() only when told to; it owns and closes every socket it makes."""
 
     def __init__(self, backlog: int) -> None:
         self.listener = socket.create_server((LOOPBACK, 0), backlog=backlog)  # listen(backlog)
         self.address = self.listener.getsockname()
-        self.clients: list[socket.socket] = []  # in the order they called connect()
-        self.accepted: list[int] = []  # client numbers (1, 2, ...) in the order accept() returned them
+        self.clients: list[socket.socket] = []  # client n is self.clients[n - 1]
+        self.accepted: list[int] = []  # client numbers, in the order accept() returned them
         self._conns: list[socket.socket] = []
 
+    # --8<-- [start:knock]
     def knock(self, timeout: float = 5.0) -> str:
-        """One more client calls connect(); return its state once the kernel has answered its SYN or dropped it."""
+        """One more client connects; return its state once the kernel has answered its SYN or dropped it."""
         overflows = listen_counters()["ListenOverflows"]
-        client = dial(self.address)
-        self.clients.append(client)
+        self.clients.append(dial(self.address))  # connect() without waiting
         deadline = time.monotonic() + timeout
         while (now := self.state(len(self.clients))) == "SYN_SENT" and time.monotonic() < deadline:
-            if listen_counters()["ListenOverflows"] > overflows:  # the kernel dropped a SYN: the queue is full
-                break
+            if listen_counters()["ListenOverflows"] > overflows:
+                break  # the kernel dropped a SYN: the queue is full
             time.sleep(0.002)
         return now
+
+    # --8<-- [end:knock]
 
     def state(self, n: int) -> str:
         """Client n's state, as its own kernel sees it (1 is the first client)."""
@@ -115,9 +116,6 @@ class NeverAccepts:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-# --8<-- [end:never-accepts]
 
 
 def capacity(backlog: int, limit: int = 64) -> tuple[int, str]:
