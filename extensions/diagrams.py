@@ -50,7 +50,7 @@ def source_text(root: Path, notebook: str, tag: str) -> str:
     """The Mermaid text a diagram is drawn from: the cell's stored output."""
     cell = find_cell(root / "notebooks" / f"{notebook}.ipynb", tag)
     text = output_text(cell, f"{notebook}.ipynb cell {tag!r}")
-    if not text.lstrip().startswith(("sequenceDiagram", "flowchart", "graph", "stateDiagram")):
+    if not text.lstrip().startswith(("sequenceDiagram", "flowchart", "graph", "stateDiagram", "xychart-beta")):
         raise ValueError(f"{notebook}.ipynb cell {tag!r}: the output is not a Mermaid diagram")
     return text
 

@@ -1,5 +1,5 @@
 """The live/replay machinery (snippets.docker.transcript) and the notebooks that use it: the container
-demos and the packet capture on lo (tcp_ip_capture, transcripts in snippets/tcp_ip/transcripts/).
+demos, the packet capture on lo and the lossy run (tcp_ip_capture, tcp_ip_cwnd: snippets/tcp_ip/transcripts/).
 
 - every recorded step, run live now, prints exactly what its transcript holds (no drift);
 - every docker_* notebook, its cells run in this process, prints its stored outputs, both live (or
@@ -18,7 +18,7 @@ import pytest
 
 from snippets.docker import cgroups, namespaces, overlay, transcript
 from snippets.docker.transcript import TRANSCRIPTS, Demo, why_not_linux_admin
-from snippets.tcp_ip import capture
+from snippets.tcp_ip import capture, cwnd
 from tools.notebooks import NOTEBOOK_DIR
 
 from .conftest import require_live
@@ -30,12 +30,15 @@ STEPS = [
     for path in sorted([*TRANSCRIPTS.glob("*.json"), *capture.TRANSCRIPTS.glob("*.json")])
     for entry in json.loads(path.read_text(encoding="utf-8"))["steps"]
 ]
-NOTEBOOKS = sorted([*NOTEBOOK_DIR.glob("docker_*.ipynb"), NOTEBOOK_DIR / "tcp_ip_capture.ipynb"])
+NOTEBOOKS = sorted(
+    [*NOTEBOOK_DIR.glob("docker_*.ipynb"), *(NOTEBOOK_DIR / f"tcp_ip_{n}.ipynb" for n in ("capture", "cwnd"))]
+)
 WHY_NOT_LIVE = {
     "docker_cgroups": cgroups.why_not_live,
     "docker_namespaces": namespaces.why_not_live,
     "docker_overlay": overlay.why_not_live,
     "tcp_ip_capture": capture.why_not_live,
+    "tcp_ip_cwnd": cwnd.why_not_live,
 }
 
 
