@@ -136,6 +136,17 @@ def test_a_request_pipelined_after_no_length_is_never_answered(server: CountingH
     assert server.log == [(1, "/no-length")]
 
 
+def test_no_request_after_connection_close_is_processed(server: CountingHTTPServer) -> None:
+    """RFC 9112 §9.6: after the response to a request with "close", the server closes and answers nothing more."""
+    two = f"GET / HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\nGET /chunked HTTP/1.1\r\nHost: {HOST}\r\n\r\n"
+    with socket.create_connection(server.address, timeout=10.0) as sock:
+        sock.sendall(two.encode())
+        with sock.makefile("rb") as reader:
+            assert parse_response(reader).status == 200
+            assert reader.read() == b""  # EOF: the server closed without answering the second request
+    assert server.log == [(1, "/")]
+
+
 def test_keep_alive_survives_a_pipelined_pair(server: CountingHTTPServer) -> None:
     """Two framed responses on one connection: the parser stops exactly at the end of the first."""
     two = f"GET / HTTP/1.1\r\nHost: {HOST}\r\n\r\nGET /chunked HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n"
