@@ -57,7 +57,6 @@ class Peer:
         self.client.close()
 
 
-# --8<-- [start:sync]
 def blocking_sync() -> list[str]:
     log: list[str] = []
     with closing(Peer(log)) as peer:
@@ -89,10 +88,6 @@ def nonblocking_sync() -> list[str]:
     return log
 
 
-# --8<-- [end:sync]
-
-
-# --8<-- [start:readiness]
 def readiness() -> list[str]:
     log: list[str] = []
     with closing(Peer(log)) as peer, selectors.DefaultSelector() as selector:
@@ -106,9 +101,6 @@ def readiness() -> list[str]:
         log.append(f"loop: recv() returned {peer.client.recv(1024)!r}")  # the loop reads the bytes itself
         log.append(f"loop: select(timeout=0) after reading: readable {bool(selector.select(0))}")
     return log
-
-
-# --8<-- [end:readiness]
 
 
 def asyncio_readiness() -> list[str]:
@@ -148,7 +140,6 @@ def asyncio_readiness() -> list[str]:
     return log
 
 
-# --8<-- [start:completion]
 class Ring:
     """A model of io_uring/IOCP: submit a read; it comes back done, bytes and all."""
 
@@ -159,10 +150,15 @@ class Ring:
         self._kernel = threading.Thread(target=self._perform, name="ring")
         self._kernel.start()
 
+    def close(self) -> None:
+        self._submissions.put(None)
+        self._kernel.join()
+
+    # --8<-- [start:completion]
     def submit_recv(self, sock: socket.socket, size: int, callback: Callable[[bytes], object]) -> None:
         self._submissions.put((sock, size, callback))  # returns at once; nothing is read yet
 
-    def _perform(self) -> None:  # the kernel's part, here a thread
+    def _perform(self) -> None:  # the kernel's part, played by a thread
         while (op := self._submissions.get()) is not None:
             sock, size, callback = op
             try:
@@ -177,9 +173,7 @@ class Ring:
         callback, data = self._completions.get(timeout=timeout)
         callback(data)
 
-    def close(self) -> None:
-        self._submissions.put(None)
-        self._kernel.join()
+    # --8<-- [end:completion]
 
 
 def completion() -> list[str]:
@@ -191,6 +185,3 @@ def completion() -> list[str]:
         ring.run_completions()  # the caller waits for completions, never calls recv()
         ring.log.append(f"caller: callback got {got[0]!r}")
     return ring.log
-
-
-# --8<-- [end:completion]
