@@ -27,6 +27,8 @@ from snippets.loopback import LOOPBACK
 
 SHA256 = hashes.SHA256()
 PSS = padding.PSS(mgf=padding.MGF1(SHA256), salt_length=padding.PSS.DIGEST_LENGTH)  # rsa_pss_rsae_sha256
+DER, PKCS8 = serialization.Encoding.DER, serialization.PrivateFormat.PKCS8
+RSAKey = rsa.RSAPrivateKey
 CV_CONTEXT = b" " * 64 + b"TLS 1.3, server CertificateVerify\x00"  # RFC 8446 §4.4.3
 
 
@@ -61,7 +63,6 @@ def hmac_sha256(key: bytes, data: bytes) -> bytes:
     return h.finalize()
 
 
-# --8<-- [start:key-schedule]
 def expand_label(secret: bytes, label: bytes, context: bytes, length: int) -> bytes:
     """HKDF-Expand-Label (RFC 8446 §7.1)."""
     full = b"tls13 " + label
@@ -81,7 +82,9 @@ class TrafficKeys:
 
 
 def handshake_keys(shared: bytes, transcript: bytes) -> TrafficKeys:
-    """From the (EC)DHE shared secret to the handshake traffic keys (TLS_AES_128_GCM_SHA256 sizes)."""
+    """From the (EC)DHE shared secret to the handshake traffic keys (TLS_AES_128_GCM_SHA256 sizes).
+
+    The schedule is RFC 8446 §7.1's; simplified is the transcript, which callers give as only the key shares."""
     early = hmac_sha256(bytes(32), bytes(32))  # HKDF-Extract(0, 0): no pre-shared key
     handshake = hmac_sha256(expand_label(early, b"derived", digest(b""), 32), shared)  # HKDF-Extract
     c = expand_label(handshake, b"c hs traffic", digest(transcript), 32)
@@ -97,11 +100,29 @@ def handshake_keys(shared: bytes, transcript: bytes) -> TrafficKeys:
     )
 
 
-# --8<-- [end:key-schedule]
+def ephemeral(private: bytes | None = None) -> x25519.X25519PrivateKey:
+    return x25519.X25519PrivateKey.from_private_bytes(private or os.urandom(32))
 
 
-def raw(public: x25519.X25519PublicKey) -> bytes:
-    return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+def share(private: x25519.X25519PrivateKey) -> bytes:
+    """The key share: the public half, 32 bytes for X25519."""
+    return private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def agree(private: x25519.X25519PrivateKey, peer_share: bytes) -> bytes:
+    return private.exchange(x25519.X25519PublicKey.from_public_bytes(peer_share))
+
+
+def sign(key: RSAKey, transcript: bytes) -> bytes:
+    return key.sign(CV_CONTEXT + digest(transcript), PSS, SHA256)
+
+
+def verifies(key: rsa.RSAPublicKey, signature: bytes, transcript: bytes) -> bool:
+    try:
+        key.verify(signature, CV_CONTEXT + digest(transcript), PSS, SHA256)
+        return True
+    except InvalidSignature:
+        return False
 
 
 @dataclass(frozen=True)
@@ -109,51 +130,44 @@ class Tls13Session:
     wire: Wire
     client_shared: bytes
     server_shared: bytes
-    client_keys: TrafficKeys
-    server_keys: TrafficKeys
+    client_transcript: bytes  # what each side saw
+    server_transcript: bytes
     signature_ok: bool  # the client's check of CertificateVerify
+
+    @property
+    def client_keys(self) -> TrafficKeys:
+        return handshake_keys(self.client_shared, self.client_transcript)
+
+    @property
+    def server_keys(self) -> TrafficKeys:
+        return handshake_keys(self.server_shared, self.server_transcript)
 
 
 # --8<-- [start:ecdhe]
-def tls13_handshake(
-    server_key: rsa.RSAPrivateKey,
-    client_private: bytes | None = None,
-    server_private: bytes | None = None,
-    tamper: Callable[[str, bytes], bytes] | None = None,
-) -> Tls13Session:
+def tls13_handshake(server_key: RSAKey, client_private=None, server_private=None, tamper=None) -> Tls13Session:
     """(EC)DHE with X25519: each side sends only a public key share; the certificate key only signs."""
     wire = Wire(tamper)
-    client_eph = x25519.X25519PrivateKey.from_private_bytes(client_private or os.urandom(32))
-    client_share = raw(client_eph.public_key())
-    received = wire.send("ClientHello.key_share", client_share)
+    client_eph = ephemeral(client_private)  # a new key pair for every handshake
+    at_server = wire.send("ClientHello.key_share", share(client_eph))
+    server_eph = ephemeral(server_private)
+    at_client = wire.send("ServerHello.key_share", share(server_eph))
+    server_transcript = at_server + share(server_eph)  # hashed into the keys by handshake_keys()
+    signature = wire.send("CertificateVerify", sign(server_key, server_transcript))  # encrypted in real TLS 1.3
+    client_transcript = share(client_eph) + at_client
 
-    server_eph = x25519.X25519PrivateKey.from_private_bytes(server_private or os.urandom(32))
-    server_share = raw(server_eph.public_key())
-    delivered = wire.send("ServerHello.key_share", server_share)
-    server_shared = server_eph.exchange(x25519.X25519PublicKey.from_public_bytes(received))
-    server_transcript = received + server_share
-    signed = server_key.sign(CV_CONTEXT + digest(server_transcript), PSS, SHA256)
-    signature = wire.send("CertificateVerify", signed)  # encrypted in real TLS 1.3; recorded in the clear here
-
-    client_shared = client_eph.exchange(x25519.X25519PublicKey.from_public_bytes(delivered))
-    client_transcript = client_share + delivered
-    try:
-        server_key.public_key().verify(signature, CV_CONTEXT + digest(client_transcript), PSS, SHA256)
-        signature_ok = True
-    except InvalidSignature:
-        signature_ok = False
+    client_shared, server_shared = agree(client_eph, at_client), agree(server_eph, at_server)
     del client_eph, server_eph  # ephemeral: gone once the handshake is done
-    return Tls13Session(
-        wire,
-        client_shared,
-        server_shared,
-        handshake_keys(client_shared, client_transcript),
-        handshake_keys(server_shared, server_transcript),
-        signature_ok,
-    )
+    ok = verifies(server_key.public_key(), signature, client_transcript)
+    return Tls13Session(wire, client_shared, server_shared, client_transcript, server_transcript, ok)
 
 
 # --8<-- [end:ecdhe]
+
+
+def man_in_the_middle(server_key: RSAKey) -> Tls13Session:
+    """A handshake whose client key share is swapped in transit for an attacker's own."""
+    attacker = share(ephemeral())
+    return tls13_handshake(server_key, tamper=lambda name, data: attacker if name == "ClientHello.key_share" else data)
 
 
 @dataclass(frozen=True)
@@ -164,7 +178,6 @@ class Tls12Session:
     server_keys: bytes
 
 
-# --8<-- [start:rsa-transport]
 def prf(secret: bytes, label: bytes, seed: bytes, length: int) -> bytes:
     """The TLS 1.2 PRF, P_SHA256 (RFC 5246 §5)."""
     out, a = b"", label + seed
@@ -179,58 +192,37 @@ def tls12_keys(premaster: bytes, client_random: bytes, server_random: bytes) -> 
     return prf(master, b"key expansion", server_random + client_random, 40)  # AES-128-GCM: 2 keys, 2 IVs
 
 
-def tls12_rsa_handshake(server_key: rsa.RSAPrivateKey) -> Tls12Session:
+def tls12_rsa_handshake(server_key: RSAKey) -> Tls12Session:
     """RSA key transport (RFC 5246 §7.4.7.1): the client picks the secret and sends it, encrypted."""
     wire = Wire()
     client_random = wire.send("ClientHello.random", os.urandom(32))
     server_random = wire.send("ServerHello.random", os.urandom(32))
     premaster = b"\x03\x03" + os.urandom(46)  # client_version, then 46 random bytes
-    encrypted = server_key.public_key().encrypt(premaster, padding.PKCS1v15())  # the certificate's key
-    received = wire.send("ClientKeyExchange", encrypted)
-    server_premaster = server_key.decrypt(received, padding.PKCS1v15())
-    return Tls12Session(
-        wire,
-        premaster,
-        tls12_keys(premaster, client_random, server_random),
-        tls12_keys(server_premaster, client_random, server_random),
-    )
+    sent = wire.send("ClientKeyExchange", server_key.public_key().encrypt(premaster, padding.PKCS1v15()))
+    at_server = server_key.decrypt(sent, padding.PKCS1v15())
+    keys = (tls12_keys(premaster, client_random, server_random), tls12_keys(at_server, client_random, server_random))
+    return Tls12Session(wire, premaster, *keys)
 
 
-# --8<-- [end:rsa-transport]
-
-
-# --8<-- [start:attack]
-def attack_tls12(wire: Wire, leaked: rsa.RSAPrivateKey) -> bytes:
+def attack_tls12(wire: Wire, leaked: RSAKey) -> bytes:
     """A recorded RSA session, after the server's key leaks: decrypt the premaster, derive the keys."""
     premaster = leaked.decrypt(wire.messages["ClientKeyExchange"], padding.PKCS1v15())
     return tls12_keys(premaster, wire.messages["ClientHello.random"], wire.messages["ServerHello.random"])
 
 
-def attack_tls13(wire: Wire, leaked: rsa.RSAPrivateKey) -> TrafficKeys:
-    """A recorded ECDHE session: X25519 needs an ephemeral private key, and neither side kept one.
+def attack_tls13(wire: Wire, leaked: RSAKey) -> TrafficKeys:
+    """A recorded ECDHE session: agreeing needs an ephemeral private key, and neither side kept one.
     The only private key the attacker has is the leaked signing key, so it stands in for one."""
-    der = leaked.private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    stand_in = x25519.X25519PrivateKey.from_private_bytes(digest(der))
+    stand_in = ephemeral(digest(leaked.private_bytes(DER, PKCS8, serialization.NoEncryption())))
     client_share, server_share = wire.messages["ClientHello.key_share"], wire.messages["ServerHello.key_share"]
-    shared = stand_in.exchange(x25519.X25519PublicKey.from_public_bytes(client_share))
-    return handshake_keys(shared, client_share + server_share)
+    return handshake_keys(agree(stand_in, client_share), client_share + server_share)
 
 
-def forge_certificate_verify(leaked: rsa.RSAPrivateKey, transcript: bytes) -> bool:
-    """What the leaked key does give: a signature for a new handshake, i.e. impersonating the server from now on."""
-    signature = leaked.sign(CV_CONTEXT + digest(transcript), PSS, SHA256)
-    try:
-        leaked.public_key().verify(signature, CV_CONTEXT + digest(transcript), PSS, SHA256)
-        return True
-    except InvalidSignature:
-        return False
+def forge_certificate_verify(leaked: RSAKey, transcript: bytes) -> bool:
+    """What the leaked key does give: signing new handshakes, i.e. posing as the server from now on."""
+    return verifies(leaked.public_key(), sign(leaked, transcript), transcript)
 
 
-# --8<-- [end:attack]
-
-RECORD_TYPES = {20: "change_cipher_spec", 21: "alert", 22: "handshake", 23: "application_data"}
 GROUPS = {0x001D: "x25519", 0x0017: "secp256r1", 0x0018: "secp384r1", 0x0019: "secp521r1", 0x0100: "ffdhe2048"}
 
 
@@ -240,8 +232,6 @@ class RealHandshake:
     cipher: str | None
     client_shares: tuple[tuple[str, int], ...]  # (group, key length) offered in ClientHello
     server_shares: tuple[tuple[str, int], ...]  # the one ServerHello picked
-    client_records: tuple[str, ...]  # record types in order, repeats folded
-    server_records: tuple[str, ...]
     sent: bytes = field(repr=False)  # everything recorded, both ways
     received: bytes = field(repr=False)
     certificate: bytes = field(repr=False)  # the server's, as DER
@@ -291,12 +281,6 @@ def key_shares(hello: bytes) -> tuple[tuple[str, int], ...]:
     return ()
 
 
-def _folded(stream: bytes) -> tuple[str, ...]:
-    kinds = [RECORD_TYPES.get(kind, str(kind)) for kind, _ in records(stream)]
-    return tuple(k for n, k in enumerate(kinds) if n == 0 or kinds[n - 1] != k)
-
-
-# --8<-- [start:real-wire]
 def record_handshake(address: tuple[str, int], server_hostname: str, trusted_ca_pem: bytes) -> RealHandshake:
     """A real handshake by Python's ssl over a real socket, every byte both ways kept, as an eavesdropper would."""
     if address[0] != LOOPBACK:
@@ -328,12 +312,7 @@ def record_handshake(address: tuple[str, int], server_hostname: str, trusted_ca_
         (tls.cipher() or (None,))[0],
         key_shares(client_hello),
         key_shares(server_hello),
-        _folded(sent),
-        _folded(received),
         sent,
         received,
         tls.getpeercert(binary_form=True),
     )
-
-
-# --8<-- [end:real-wire]

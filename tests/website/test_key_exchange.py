@@ -12,13 +12,15 @@ from hypothesis import strategies as st
 from snippets.website.key_exchange import (
     attack_tls12,
     attack_tls13,
+    ephemeral,
     forge_certificate_verify,
     handshake_keys,
     key_shares,
+    man_in_the_middle,
     prf,
-    raw,
     record_handshake,
     records,
+    share,
     tls12_rsa_handshake,
     tls13_handshake,
 )
@@ -60,15 +62,15 @@ def server_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-def swap_client_share(share: bytes):
+def swap_client_share(replacement: bytes):
     def tamper(name: str, data: bytes) -> bytes:
-        return share if name == "ClientHello.key_share" else data
+        return replacement if name == "ClientHello.key_share" else data
 
     return tamper
 
 
 def another_share() -> bytes:
-    return raw(x25519.X25519PrivateKey.generate().public_key())
+    return share(ephemeral())
 
 
 # The key schedule, against RFC 8448 and the TLS 1.2 PRF's published vector
@@ -213,6 +215,12 @@ def test_tampered_certificate_verify_fails_and_secrets_still_match(server_key) -
     assert not session.signature_ok
 
 
+def test_man_in_the_middle_is_caught_by_the_signature(server_key) -> None:
+    session = man_in_the_middle(server_key)
+    assert session.client_shared != session.server_shared
+    assert not session.signature_ok
+
+
 # Parsing what crossed the wire
 
 
@@ -260,7 +268,8 @@ def test_real_handshake_sends_only_key_shares_and_encrypts_the_rest() -> None:
     assert (real.version, real.cipher) == ("TLSv1.3", "TLS_AES_256_GCM_SHA384")
     assert ("x25519", 32) in real.client_shares
     assert real.server_shares == (("x25519", 32),)
-    assert real.server_records == ("handshake", "change_cipher_spec", "application_data")
+    assert [kind for kind, _ in records(real.received)][:2] == [22, 20]  # ServerHello, then change_cipher_spec
+    assert {kind for kind, _ in records(real.received)[2:]} == {23}  # then only encrypted records
     assert real.certificate and real.certificate not in real.received  # TLS 1.3 sends the certificate encrypted
     assert [kind for kind, _ in records(real.received)].count(22) == 1  # only ServerHello in the clear
 
