@@ -98,7 +98,7 @@ class NeverAccepts:
         self.accepted.append(ports.index(peer) + 1)
         return self.accepted[-1]
 
-    def wait_established(self, n: int, timeout: float = 10.0) -> str:
+    def wait_established(self, n: int, timeout: float = 30.0) -> str:
         """Wait for client n to get in: after a dropped SYN, only its retransmission (about 1 s) can."""
         return wait_for(self.clients[n - 1].getsockname(), self.address, "ESTABLISHED", timeout=timeout)
 
