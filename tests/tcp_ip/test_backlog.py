@@ -223,3 +223,13 @@ def test_somaxconn_caps_the_backlog() -> None:
     somaxconn = int(Path("/proc/sys/net/core/somaxconn").read_text())
     with socket.create_server(("127.0.0.1", 0), backlog=somaxconn + 100) as listener:
         assert ss_listener(listener.getsockname()[1]) == (0, somaxconn)
+
+
+def test_data_sent_before_accept_waits_in_the_kernel() -> None:
+    with NeverAccepts(1) as server:
+        assert server.knock() == "ESTABLISHED"
+        server.clients[0].sendall(b"early")  # the connection is established: the kernel takes the bytes
+        assert server.accept() == 1
+        conn = server._conns[0]
+        conn.settimeout(5)
+        assert conn.recv(16) == b"early"
