@@ -135,7 +135,6 @@ class ZoneResolver:
         limit = 65535 if over_tcp else max(PLAIN_UDP, opts[0].rclass) if opts else PLAIN_UDP
         return _fit(reply, limit, edns)
 
-    # --8<-- [start:answer]
     def answer(self, reply: DNSRecord, qname: DNSLabel, qtype: int) -> None:
         """Fill in records, a referral below a cut, or a negative answer."""
         if not _is_under(qname, self.origin):
@@ -163,7 +162,6 @@ class ZoneResolver:
         targets = {_labels(rr.rdata.label) for rr in ns_records}
         return [rr for rr in self.records if rr.rtype == QTYPE.A and _labels(rr.rname) in targets]
 
-    # --8<-- [end:answer]
 
 
 def _header_only(data: bytes, rcode: int) -> bytes:

@@ -85,7 +85,6 @@ def encode_name(name: str) -> bytes:
 # --8<-- [end:encode-name]
 
 
-# --8<-- [start:build-query]
 def build_query(name: str, qtype: str = "A", ident: int = 0x1234, recursion_desired: bool = True) -> bytes:
     """One question, no records: the message a stub resolver sends."""
     if qtype not in TYPE_CODES or not 0 <= ident <= 0xFFFF:
@@ -95,7 +94,6 @@ def build_query(name: str, qtype: str = "A", ident: int = 0x1234, recursion_desi
     return header + encode_name(name) + QUESTION.pack(TYPE_CODES[qtype], 1)  # class IN
 
 
-# --8<-- [end:build-query]
 
 
 def _label_text(label: bytes) -> str:
@@ -166,7 +164,6 @@ def _read_record(data: bytes, offset: int) -> tuple[Record, int]:
     return Record(name, kind, _name_of(rclass, {1: "IN"}, "CLASS"), ttl, value), end
 
 
-# --8<-- [start:parse]
 def parse_message(data: bytes) -> Message:
     """Decode header, questions and the three record sections."""
     if len(data) < HEADER.size:
@@ -207,4 +204,3 @@ def parse_message(data: bytes) -> Message:
     )
 
 
-# --8<-- [end:parse]

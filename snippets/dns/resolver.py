@@ -67,7 +67,6 @@ def _shown(zone: str) -> str:
     return "root ." if zone == "." else zone
 
 
-# --8<-- [start:ask]
 def ask(
     address: tuple[str, int], name: str, qtype: str = "A", ident: int = 1, timeout: float = 2.0, tcp: bool = False
 ) -> Message:
@@ -113,7 +112,6 @@ def _exchange_tcp(address: tuple[str, int], query: bytes, timeout: float) -> byt
     return data
 
 
-# --8<-- [end:ask]
 
 
 class Resolver:
@@ -195,3 +193,54 @@ class Resolver:
         if ns_name not in self.ns_addresses:
             raise ResolveError(f"no loopback address for {ns_name}: this demo never looks it up")
         return self.ns_addresses[ns_name]
+
+
+SEQUENCE_WORDS = {
+    "ko": {
+        "resolver": "재귀 리졸버",
+        "server": "{zone} 서버",
+        "root": "루트(.) 서버",
+        "referral": "위임:",
+        "answer": "답:",
+        "truncated": "잘림(TC=1)",
+        "tcp": " (TCP로 다시)",
+    },
+    "en": {
+        "resolver": "recursive resolver",
+        "server": "{zone} server",
+        "root": "root (.) server",
+        "referral": "referral:",
+        "answer": "answer:",
+        "truncated": "truncated (TC=1)",
+        "tcp": " (again over TCP)",
+    },
+}
+
+
+def sequence(answer: Answer, qtype: str, lang: str) -> str:
+    """An answer's path (the walk _iterate recorded) as a Mermaid sequence diagram: one question and one
+    reply per server asked, in the order asked."""
+    words = SEQUENCE_WORDS[lang]
+    steps = [step.split(" -> ", 1) for step in answer.path]
+    zones = list(dict.fromkeys(zone for zone, _ in steps))  # in order, once each
+    lines = ["sequenceDiagram", f"    participant R as {words['resolver']}"]
+    for i, zone in enumerate(zones):
+        shown = words["root"] if zone == _shown(".") else words["server"].format(zone=zone)
+        lines.append(f"    participant Z{i} as {shown}")
+    again = ""
+    for zone, said in steps:
+        z = f"Z{zones.index(zone)}"
+        lines.append(f"    R->>{z}: {answer.name} {qtype}?{again}")
+        again = ""
+        if said.startswith("truncated"):
+            lines.append(f"    {z}-->>R: {words['truncated']}")
+            again = words["tcp"]
+        elif said.startswith("referral to "):
+            lines.append(f"    {z}-->>R: {words['referral']} {said.removeprefix('referral to ')}")
+        elif said.startswith("answer "):
+            lines.append(f"    {z}-->>R: {words['answer']} {said.removeprefix('answer ')}")
+        else:
+            lines.append(f"    {z}-->>R: {said}")  # NXDOMAIN and other codes as they are
+    return "\n".join(lines)
+
+

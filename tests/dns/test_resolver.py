@@ -12,7 +12,7 @@ from dnslib import RR, DNSRecord
 
 from snippets.dns.dns_servers import EXAMPLE, ROOT, TLD, DNSHierarchy
 from snippets.dns.dns_wire import build_query
-from snippets.dns.resolver import FakeClock, ResolveError, Resolver, ask
+from snippets.dns.resolver import FakeClock, ResolveError, Resolver, ask, sequence
 
 pytestmark = pytest.mark.timeout(10)
 
@@ -283,3 +283,38 @@ def test_bad_tcp_replies_are_clear_errors(reply: Callable[[bytes], bytes], messa
     with FakeTCP(reply) as liar:
         with pytest.raises(ResolveError, match=message):
             ask(liar.address, "www.example.test", tcp=True, timeout=1.0)
+
+
+def test_the_walk_drawn_as_a_sequence_asks_each_server_once_in_order(dns: DNSHierarchy) -> None:
+    lines = sequence(resolver_for(dns).resolve("www.example.test"), "A", "en").splitlines()
+    assert lines[1:5] == [
+        "    participant R as recursive resolver",
+        "    participant Z0 as root (.) server",
+        "    participant Z1 as test. server",
+        "    participant Z2 as example.test. server",
+    ]
+    assert lines[5:] == [
+        "    R->>Z0: www.example.test. A?",
+        "    Z0-->>R: referral: test. (ns1.test.)",
+        "    R->>Z1: www.example.test. A?",
+        "    Z1-->>R: referral: example.test. (ns1.example.test.)",
+        "    R->>Z2: www.example.test. A?",
+        "    Z2-->>R: answer: 127.0.0.1 ttl 300",
+    ]
+
+
+def test_the_sequence_shows_the_tcp_retry_and_a_negative_answer(dns: DNSHierarchy) -> None:
+    resolver = resolver_for(dns)
+    pool = sequence(resolver.resolve("pool.example.test"), "A", "ko").splitlines()
+    assert pool[-4:] == [
+        "    R->>Z2: pool.example.test. A?",
+        "    Z2-->>R: 잘림(TC=1)",
+        "    R->>Z2: pool.example.test. A? (TCP로 다시)",
+        "    Z2-->>R: 답: 127.0.0.1 and 39 more ttl 300",
+    ]
+    assert sequence(resolver.resolve("nope.example.test"), "A", "en").endswith("Z2-->>R: NXDOMAIN")
+    resolver.resolve("www.example.test")
+    assert sequence(resolver.resolve("www.example.test"), "A", "en").splitlines() == [  # from the cache: no walk
+        "sequenceDiagram",
+        "    participant R as recursive resolver",
+    ]

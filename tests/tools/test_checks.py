@@ -34,6 +34,14 @@ def test_identical_structure_passes(tmp_path: Path) -> None:
     assert source_problems(docs_with(tmp_path, PAGE, PAGE.replace("하나", "One"))) == []
 
 
+def test_a_diagram_drawn_per_language_pairs_by_its_language_suffix(tmp_path: Path) -> None:
+    diagram = '{{{{ diagram("demo", "chain-{}", "alt") }}}}\n'
+    ko, en = PAGE + diagram.format("ko"), PAGE + diagram.format("en")
+    assert source_problems(docs_with(tmp_path / "pair", ko, en)) == []
+    found = source_problems(docs_with(tmp_path / "swapped", ko, PAGE + diagram.format("ko")))
+    assert any("embeds differ" in p for p in found), found  # the English page shows the Korean picture
+
+
 @pytest.mark.parametrize(
     ("en", "expected"),
     [

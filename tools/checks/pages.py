@@ -28,15 +28,21 @@ def outside_fences(text: str):
             yield number, line
 
 
-def structure(text: str) -> dict[str, list]:
-    """What must be identical between the two languages of a page, in order."""
+def structure(text: str, lang: str | None = None) -> dict[str, list]:
+    """What must be identical between the two languages of a page, in order. A diagram drawn once per
+    language is tagged with the page's language (`chain-ko` on the Korean page, `chain-en` on the English):
+    given `lang`, that suffix reads as `-{lang}`, so the pair compares equal and a page showing the other
+    language's picture does not."""
     headings, embeds, includes = [], [], []
     for number, line in outside_fences(text):
         if match := HEADING.match(line):
             id_ = HEADING_ID.search(match[2])
             headings.append((len(match[1]), id_[1] if id_ else None, number))
         elif match := EMBED.match(line.strip()):
-            embeds.append((match[1], match[2], match[3]))
+            tag = match[3]
+            if match[1] == "diagram" and lang and tag.endswith(f"-{lang}"):
+                tag = tag.removesuffix(f"-{lang}") + "-{lang}"
+            embeds.append((match[1], match[2], tag))
     for line in text.split("\n"):  # snippet includes live inside fences
         if match := INCLUDE.match(line):
             includes.append(match[1])

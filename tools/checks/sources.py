@@ -35,7 +35,7 @@ def source_problems(docs: Path) -> list[str]:
                 if id_ is None and level > 1:
                     found.append(f"docs/{lang}/{page}:{number}: heading without an explicit id ({{ #english-id }})")
     for page in sorted(pages["ko"] & pages["en"]):
-        parts = {lang: structure((docs / lang / page).read_text(encoding="utf-8")) for lang in LANGUAGES}
+        parts = {lang: structure((docs / lang / page).read_text(encoding="utf-8"), lang) for lang in LANGUAGES}
         heads = {lang: [h for h in parts[lang]["headings"] if h[0] > 1] for lang in LANGUAGES}
         for i in range(max(len(heads["ko"]), len(heads["en"]))):
             ko, en = (heads[lang][i] if i < len(heads[lang]) else None for lang in ("ko", "en"))
