@@ -192,7 +192,6 @@ WORDS = {
 }
 
 
-# --8<-- [start:mermaid]
 def mermaid(trace: Trace, lang: str) -> str:
     """The trace as a Mermaid sequence diagram: an arrow per captured segment, the kernel's states as notes."""
     words = WORDS[lang]
@@ -209,9 +208,6 @@ def mermaid(trace: Trace, lang: str) -> str:
                 lines.append(f"    Note {side} of {end}: {words.get(state, state)}")
                 shown[end] = state
     return "\n".join(lines)
-
-
-# --8<-- [end:mermaid]
 
 
 def table(trace: Trace) -> str:

@@ -40,7 +40,7 @@ WRITES = 600
 PER_WRITE = 4  # segments a write: one at a time, a busy machine's sender rarely fills the window
 SEGMENT = 1448  # payload of one segment: MTU 1500 - 20 (IP) - 20 (TCP) - 12 (timestamps option)
 TCP_INFO = struct.Struct("8B24I")  # struct tcp_info up to tcpi_total_retrans (linux/tcp.h)
-CHART_POINTS = 100
+CHART_POINTS = 200
 
 
 class Sample(NamedTuple):
@@ -115,7 +115,6 @@ def run(algorithm: str = "reno") -> list[Sample]:
     return [Sample(*row) for row in json.loads(result.stdout)]
 
 
-# --8<-- [start:facts]
 def first_loss(samples: list[Sample]) -> int:
     """Index of the first sample with a threshold: the first loss ended slow start there."""
     first = next((i for i, s in enumerate(samples) if s.ssthresh != INFINITE), None)
@@ -137,9 +136,6 @@ def facts(samples: list[Sample]) -> str:
             f"segments retransmitted: {'more than 0' if samples[-1].retransmitted else 'none'}",
         ]
     )
-
-
-# --8<-- [end:facts]
 
 
 def record() -> None:
@@ -166,7 +162,6 @@ LABELS = {
 }
 
 
-# --8<-- [start:chart]
 def chart(samples: list[Sample], lang: str) -> str:
     """The samples as a Mermaid line chart: cwnd after every (len/CHART_POINTS)-th write."""
     title, x_label, y_label = LABELS[lang]
@@ -182,9 +177,6 @@ def chart(samples: list[Sample], lang: str) -> str:
             f"    line [{', '.join(str(s.cwnd) for s in shown)}]",
         ]
     )
-
-
-# --8<-- [end:chart]
 
 
 def show_facts() -> None:
