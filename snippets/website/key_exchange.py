@@ -100,6 +100,11 @@ def handshake_keys(shared: bytes, transcript: bytes) -> TrafficKeys:
     )
 
 
+def rsa_key() -> RSAKey:
+    """A 2048-bit RSA key: the long-term key of the server's certificate."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
 def ephemeral(private: bytes | None = None) -> x25519.X25519PrivateKey:
     return x25519.X25519PrivateKey.from_private_bytes(private or os.urandom(32))
 
@@ -223,6 +228,7 @@ def forge_certificate_verify(leaked: RSAKey, transcript: bytes) -> bool:
     return verifies(leaked.public_key(), sign(leaked, transcript), transcript)
 
 
+HELLO_RETRY = bytes.fromhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")  # RFC 8446 §4.1.3
 GROUPS = {0x001D: "x25519", 0x0017: "secp256r1", 0x0018: "secp384r1", 0x0019: "secp521r1", 0x0100: "ffdhe2048"}
 
 
@@ -232,6 +238,7 @@ class RealHandshake:
     cipher: str | None
     client_shares: tuple[tuple[str, int], ...]  # (group, key length) offered in ClientHello
     server_shares: tuple[tuple[str, int], ...]  # the one ServerHello picked
+    retried: bool  # the server asked again (HelloRetryRequest): the client's first key share was not for its group
     sent: bytes = field(repr=False)  # everything recorded, both ways
     received: bytes = field(repr=False)
     certificate: bytes = field(repr=False)  # the server's, as DER
@@ -271,6 +278,10 @@ def key_shares(hello: bytes) -> tuple[tuple[str, int], ...]:
     while j < len(extensions):
         kind = int.from_bytes(extensions[j : j + 2], "big")
         body, j = _vector(extensions, j + 2, 2)
+        if kind == 51 and not client and hello[6:38] == HELLO_RETRY:  # HelloRetryRequest: only the group wanted
+            if len(body) != 2:
+                raise ValueError("malformed HelloRetryRequest key_share")
+            return ((GROUPS.get(int.from_bytes(body, "big"), "0x" + body.hex()), 0),)
         if kind == 51:  # key_share: a list in a ClientHello, one entry in a ServerHello
             entries, k, shares = _vector(body, 0, 2)[0] if client else body, 0, []
             while k < len(entries):
@@ -306,12 +317,14 @@ def record_handshake(address: tuple[str, int], server_hostname: str, trusted_ca_
                 raise ConnectionError("the server closed during the handshake")
             received += data
             incoming.write(data)
-    client_hello, server_hello = records(sent)[0][1], records(received)[0][1]
+    client_hellos = [body for kind, body in records(sent) if kind == 22 and body[:1] == b"\x01"]
+    server_hellos = [body for kind, body in records(received) if kind == 22 and body[:1] == b"\x02"]
     return RealHandshake(
         tls.version(),
         (tls.cipher() or (None,))[0],
-        key_shares(client_hello),
-        key_shares(server_hello),
+        key_shares(client_hellos[-1]),
+        key_shares(server_hellos[-1]),
+        len(server_hellos) > 1,
         sent,
         received,
         tls.getpeercert(binary_form=True),

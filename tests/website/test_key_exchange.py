@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa, x25519
@@ -10,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from snippets.website.key_exchange import (
+    HELLO_RETRY,
     attack_tls12,
     attack_tls13,
     ephemeral,
@@ -26,6 +31,7 @@ from snippets.website.key_exchange import (
 )
 from snippets.website.tls import TLSServer, make_ca
 from tests.fuzzing import fuzz
+from tests.peers import need
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -277,3 +283,63 @@ def test_real_handshake_sends_only_key_shares_and_encrypts_the_rest() -> None:
 def test_record_handshake_refuses_other_addresses() -> None:
     with pytest.raises(ValueError, match="127.0.0.1"):
         record_handshake(("192.0.2.1", 443), "www.example.test", b"")
+
+
+def test_key_shares_of_a_hello_retry_request() -> None:
+    hrr = bytearray(VECTOR["server_hello"])
+    hrr[6:38] = HELLO_RETRY
+    hrr = bytes(hrr).replace(bytes.fromhex("00330024001d0020") + VECTOR["server_public"], bytes.fromhex("003300020017"))
+    hrr = hrr[:42] + (len(hrr) - 44).to_bytes(2, "big") + hrr[44:]  # the extensions' new length
+    assert key_shares(hrr) == (("secp256r1", 0),)
+
+
+# The real handshake against OpenSSL's s_server, a peer that is not Python's ssl
+
+
+@contextlib.contextmanager
+def s_server(directory: Path, *options: str) -> Iterator[tuple[str, int]]:
+    args = ["s_server", "-accept", "127.0.0.1:0", "-cert", "cert.pem", "-key", "key.pem", "-tls1_3", "-www", *options]
+    process = subprocess.Popen(
+        [need("TLS", "openssl", "apt-get install openssl"), *args],
+        cwd=directory,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        assert process.stdout is not None
+        lines = []
+        while not (line := process.stdout.readline()).startswith(b"ACCEPT"):  # ends at EOF if it dies
+            lines.append(line)
+            assert line, f"s_server did not start: {b''.join(lines).decode()}"
+        yield "127.0.0.1", int(line.rsplit(b":", 1)[1])
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def peer_files(tmp_path_factory) -> tuple[Path, bytes]:
+    ca = make_ca("Peer Test CA")
+    directory = tmp_path_factory.mktemp("s_server")
+    cert = ca.issue_cert("www.example.test")
+    cert.private_key_pem.write_to_path(str(directory / "key.pem"))
+    cert.cert_chain_pems[0].write_to_path(str(directory / "cert.pem"))
+    return directory, ca.cert_pem.bytes()
+
+
+def test_s_server_agrees_on_x25519_in_one_round_trip(peer_files) -> None:
+    directory, trusted = peer_files
+    with s_server(directory) as address:
+        real = record_handshake(address, "www.example.test", trusted)
+    assert (real.version, real.server_shares, real.retried) == ("TLSv1.3", (("x25519", 32),), False)
+    assert real.certificate not in real.received
+
+
+def test_s_server_that_wants_p256_asks_again(peer_files) -> None:
+    """A server without the group of the client's first key share sends a HelloRetryRequest (RFC 8446 §4.1.4):
+    the extra round trip the 1-RTT answer mentions. The second ClientHello carries a P-256 share (65 bytes)."""
+    directory, trusted = peer_files
+    with s_server(directory, "-groups", "P-256") as address:
+        real = record_handshake(address, "www.example.test", trusted)
+    assert real.retried
+    assert real.client_shares == real.server_shares == (("secp256r1", 65),)
