@@ -124,8 +124,8 @@ lab: $(LAB)/.installed $(VENV)/.installed ## Open the notebooks in JupyterLab on
 translations: $(VENV)/.installed ## List pages whose translation is behind, with the change to carry over
 	$(PY) tools/translations.py
 
-translations-synced: $(VENV)/.installed ## Record a page pair as in sync as it is now (no translation needed): PAGE=tcp-ip.md
-	@test -n "$(PAGE)" || { echo "usage: make translations-synced PAGE=tcp-ip.md"; exit 2; }
+translations-synced: $(VENV)/.installed ## Record a page pair as in sync as it is now (no translation needed): PAGE=tcp-ip/index.md
+	@test -n "$(PAGE)" || { echo "usage: make translations-synced PAGE=tcp-ip/index.md"; exit 2; }
 	$(PY) tools/translations.py synced $(PAGE)
 
 lock: ## Re-pin requirements.txt from requirements.in (in a throwaway venv)

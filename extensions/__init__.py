@@ -11,8 +11,7 @@ labels in the page's language; mkdocs.en.yml overrides the labels). None imports
 `markdown.Markdown(extensions=[...])` alone, and Zensical runs them as they are (tools/zensical_check.py).
 Links they write (notebooks/x.ipynb, diagrams/x.svg, tcp-ip.md#anchor) are relative to the page's source
 file, as an author would write them, so the generator resolves and checks them; both MkDocs and Zensical
-do. That holds for pages at the top of docs/ (all pages today); a page in a subfolder fails MkDocs' strict
-build with "target not found" rather than linking nowhere.
+do. A page in a subfolder (docs/*/tcp-ip/flow.md) gets `../notebooks/x.ipynb` (extensions._page.to_root).
 
 What needs the whole site stays in hooks/ (MkDocs only), listed in the `hooks:` section of mkdocs.yml.
 """

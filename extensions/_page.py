@@ -35,6 +35,18 @@ def source_file(md: Markdown) -> Path | None:
     return None
 
 
+def to_root(md: Markdown) -> str:
+    """`../` once per folder between the page being converted and the docs root (`tcp-ip/flow.md` → `../`),
+    so that links to notebooks/, diagrams/ and index.md resolve from a page in a subfolder too; `` for a
+    page at the top, or when the generator does not say which page (plain `markdown.Markdown`)."""
+    page = None
+    if "relpath" in md.treeprocessors:  # MkDocs: the File's path below docs_dir
+        page = getattr(getattr(md.treeprocessors["relpath"], "file", None), "src_uri", None)
+    elif "rendering_context" in md.preprocessors:  # Zensical: the page's path below docs_dir
+        page = getattr(getattr(md.preprocessors["rendering_context"], "page", None), "path", None)
+    return "../" * str(page).replace("\\", "/").count("/") if page else ""
+
+
 def where(md: Markdown, lines: list[str], index: int, base: Path) -> str:
     """`docs/ko/page.md:38` for lines[index], numbered as in the source file.
 

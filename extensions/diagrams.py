@@ -31,7 +31,7 @@ from pathlib import Path
 from markdown import Extension, Markdown
 from markdown.preprocessors import Preprocessor
 
-from extensions._page import TransformError, fence, labels, where
+from extensions._page import TransformError, fence, labels, to_root, where
 from extensions.notebook_cells import find_cell, output_text
 
 # alt text is plain: it goes into Markdown image syntax
@@ -50,7 +50,8 @@ def source_text(root: Path, notebook: str, tag: str) -> str:
     """The Mermaid text a diagram is drawn from: the cell's stored output."""
     cell = find_cell(root / "notebooks" / f"{notebook}.ipynb", tag)
     text = output_text(cell, f"{notebook}.ipynb cell {tag!r}")
-    if not text.lstrip().startswith(("sequenceDiagram", "flowchart", "graph", "stateDiagram", "xychart-beta")):
+    body = re.sub(r"^\s*%%\{.*?\}%%\s*", "", text, flags=re.S)  # a leading %%{init: …}%% directive
+    if not body.startswith(("sequenceDiagram", "flowchart", "graph", "stateDiagram", "xychart-beta")):
         raise ValueError(f"{notebook}.ipynb cell {tag!r}: the output is not a Mermaid diagram")
     return text
 
@@ -97,11 +98,11 @@ def dimensions(path: Path) -> tuple[int, int]:
     return round(float(box[1])), round(float(box[2]))
 
 
-def render(notebook: str, tag: str, alt: str, text: str, size: tuple[int, int], words: dict) -> str:
+def render(notebook: str, tag: str, alt: str, text: str, size: tuple[int, int], words: dict, up: str = "") -> str:
     """Markdown for one diagram. The SVG links are Markdown links relative to the page's source
-    (`diagrams/x.svg`), so the generator resolves and checks them."""
+    (`diagrams/x.svg`, `../diagrams/x.svg` from a subfolder: `up`), so the generator resolves and checks them."""
     width, height = size
-    href = {scheme: f"diagrams/{notebook}.{tag}.{scheme}.svg" for scheme in SCHEMES}
+    href = {scheme: f"{up}diagrams/{notebook}.{tag}.{scheme}.svg" for scheme in SCHEMES}
     images = "".join(
         f'[![{alt}]({href[s]}){{ width="{width}" height="{height}" loading="lazy" decoding="async" }}]'
         f'({href[s]} "{words["open"]}"){{ .diagram-{s} }}'
@@ -152,7 +153,7 @@ class DiagramEmbeds(Preprocessor):
                 if problem := stale(self.base, notebook, tag):
                     raise ValueError(problem)
                 size = dimensions(svg_path(self.base, notebook, tag, "light"))
-                out.extend(render(notebook, tag, alt, text, size, self.words).split("\n"))
+                out.extend(render(notebook, tag, alt, text, size, self.words, to_root(self.md)).split("\n"))
             except ValueError as e:
                 message = str(e).removeprefix("1: ")  # embeds() numbers the one line it was given
                 raise TransformError(f"{where(self.md, lines, index, self.base)}: {message}") from None

@@ -32,7 +32,7 @@ from pathlib import Path
 from markdown import Extension, Markdown
 from markdown.preprocessors import Preprocessor
 
-from extensions._page import TransformError, fence, labels, where
+from extensions._page import TransformError, fence, labels, to_root, where
 
 EMBED = re.compile(r'^\{\{ cell\("(?P<notebook>[a-z0-9_]+)", "(?P<tag>[a-z0-9-]+)"\) \}\}$')
 LOOKS_LIKE_EMBED = re.compile(r"\{\{\s*cell\b")
@@ -131,7 +131,8 @@ class CellEmbeds(Preprocessor):
             notebook, tag = match["notebook"], match["tag"]
             try:
                 cell = find_cell(self.notebooks / f"{notebook}.ipynb", tag)
-                links = None if notebook in linked else (f"notebooks/{notebook}.ipynb", self.how)
+                up = to_root(self.md)  # a page in a subfolder links ../notebooks/
+                links = None if notebook in linked else (f"{up}notebooks/{notebook}.ipynb", up + self.how)
                 linked.add(notebook)
                 out.extend(render(notebook, tag, cell, self.words, links).split("\n"))
             except (ValueError, KeyError) as e:

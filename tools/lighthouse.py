@@ -50,7 +50,7 @@ RUNS = int(os.environ.get("LIGHTHOUSE_RUNS", "3"))
 
 def every_page() -> list[str]:
     pages = sorted(p.relative_to(ROOT / "docs/ko").with_suffix("").as_posix() for p in (ROOT / "docs/ko").rglob("*.md"))
-    paths = ["/" if p == "index" else f"/{p}/" for p in pages]
+    paths = ["/" if p == "index" else f"/{p.removesuffix('/index')}/" for p in pages]  # tcp-ip/index: /tcp-ip/
     return paths + ["/en" + p for p in paths]
 
 

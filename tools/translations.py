@@ -3,7 +3,7 @@
     python tools/translations.py             list every page pair and its state; a word diff for pages behind
     python tools/translations.py synced P    record docs/ko/P and docs/en/P as in sync as they are now (translations.yml)
 
-`make translations` and `make translations-synced PAGE=tcp-ip.md` run these.
+`make translations` and `make translations-synced PAGE=tcp-ip/index.md` run these.
 """
 
 from __future__ import annotations

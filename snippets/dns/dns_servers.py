@@ -163,7 +163,6 @@ class ZoneResolver:
         return [rr for rr in self.records if rr.rtype == QTYPE.A and _labels(rr.rname) in targets]
 
 
-
 def _header_only(data: bytes, rcode: int) -> bytes:
     """An error reply as NSD sends it: the ID, opcode and RD of the query, no sections."""
     flags = 0x8000 | data[2] << 8 & 0x7900 | rcode  # QR, then the query's opcode and RD

@@ -94,8 +94,6 @@ def build_query(name: str, qtype: str = "A", ident: int = 0x1234, recursion_desi
     return header + encode_name(name) + QUESTION.pack(TYPE_CODES[qtype], 1)  # class IN
 
 
-
-
 def _label_text(label: bytes) -> str:
     return "".join(chr(b) if 0x21 <= b <= 0x7E and b not in b".\\" else f"\\{b:03d}" for b in label)
 
@@ -202,5 +200,3 @@ def parse_message(data: bytes) -> Message:
         authority=sections[1],
         additional=sections[2],
     )
-
-

@@ -112,8 +112,6 @@ def _exchange_tcp(address: tuple[str, int], query: bytes, timeout: float) -> byt
     return data
 
 
-
-
 class Resolver:
     """Iterative queries from the root down, with a TTL cache in front."""
 
@@ -242,5 +240,3 @@ def sequence(answer: Answer, qtype: str, lang: str) -> str:
         else:
             lines.append(f"    {z}-->>R: {said}")  # NXDOMAIN and other codes as they are
     return "\n".join(lines)
-
-

@@ -5,7 +5,7 @@ length of its accept queue (on Linux). Linux admits backlog + 1 connections; onc
 a further SYN is dropped (tcp_abort_on_overflow=0), the client stays in SYN_SENT and retransmits,
 and the kernel counts ListenOverflows and ListenDrops in /proc/net/netstat.
 
-Shown on docs/*/tcp-ip.md, run by notebooks/tcp_ip_backlog.ipynb, tested by tests/tcp_ip/.
+Shown on docs/*/tcp-ip/, run by notebooks/tcp_ip_backlog.ipynb, tested by tests/tcp_ip/.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Builds on echo.py's closing. TIME_WAIT lands on whichever side calls close() fir
 that never closes its accepted sockets keeps them in CLOSE_WAIT. /proc/net/tcp shows the
 reading process's network namespace, so this works the same inside a private one.
 
-Shown on docs/*/tcp-ip.md, run by notebooks/tcp_ip_close.ipynb, tested by tests/tcp_ip/.
+Shown on docs/*/tcp-ip/, run by notebooks/tcp_ip_close.ipynb, tested by tests/tcp_ip/.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ The initial window is 1 segment here for readability. RFC 5681 §3.1 allows up
 to 4 segments for small segment sizes, Linux starts at 10 (RFC 6928), and
 Linux uses CUBIC (RFC 9438), not Reno, by default.
 
-Shown on docs/*/tcp-ip.md, run by notebooks/tcp_ip_congestion.ipynb,
+Shown on docs/*/tcp-ip/, run by notebooks/tcp_ip_congestion.ipynb,
 tested by tests/tcp_ip/.
 """
 

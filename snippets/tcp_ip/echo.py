@@ -3,7 +3,7 @@
 Builds on framing.py. One thread per connection, so a slow, silent or broken
 client only ends its own connection while the server keeps serving others.
 
-Shown on docs/*/tcp-ip.md, run by notebooks/tcp_ip_echo.ipynb, tested by tests/tcp_ip/.
+Shown on docs/*/tcp-ip/, run by notebooks/tcp_ip_echo.ipynb, tested by tests/tcp_ip/.
 """
 
 from __future__ import annotations

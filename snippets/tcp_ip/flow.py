@@ -5,7 +5,7 @@ fills behind it, and a non-blocking send() fails with BlockingIOError (EAGAIN).
 When the receiver reads again, the window opens and the sender can continue.
 The kernel decides the exact byte counts, so the result holds only booleans.
 
-Shown on docs/*/tcp-ip.md, run by notebooks/tcp_ip_flow_control.ipynb, tested by tests/tcp_ip/.
+Shown on docs/*/tcp-ip/, run by notebooks/tcp_ip_flow_control.ipynb, tested by tests/tcp_ip/.
 """
 
 from __future__ import annotations

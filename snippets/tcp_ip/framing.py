@@ -4,7 +4,7 @@ TCP delivers bytes, not messages: one send() may arrive as several recv()s
 and two sends as one. Each frame therefore starts with a 5-byte header
 (kind, payload length) so the reader knows exactly how many bytes to wait for.
 
-Shown on docs/*/tcp-ip.md, run by notebooks/tcp_ip_echo.ipynb, tested by tests/tcp_ip/.
+Shown on docs/*/tcp-ip/, run by notebooks/tcp_ip_echo.ipynb, tested by tests/tcp_ip/.
 """
 
 from __future__ import annotations

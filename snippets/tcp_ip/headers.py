@@ -3,7 +3,7 @@
 Nothing is sent: the bytes are only built, inspected and checked. The layouts
 follow RFC 791 (IPv4) and RFC 9293 (TCP); the checksum is RFC 1071's.
 
-Shown on docs/*/tcp-ip.md, run by notebooks/tcp_ip_headers.ipynb, tested by tests/tcp_ip/.
+Shown on docs/*/tcp-ip/, run by notebooks/tcp_ip_headers.ipynb, tested by tests/tcp_ip/.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ The sender writes chunks of random sizes; the receiver sees different
 boundaries (recv() returns whatever has arrived), yet the bytes and their
 order are the same, which the SHA-256 digests on both sides prove.
 
-Shown on docs/*/tcp-ip.md, run by notebooks/tcp_ip_stream.ipynb, tested by tests/tcp_ip/.
+Shown on docs/*/tcp-ip/, run by notebooks/tcp_ip_stream.ipynb, tested by tests/tcp_ip/.
 """
 
 from __future__ import annotations

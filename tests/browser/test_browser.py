@@ -65,15 +65,15 @@ def switch(page, target: str, expected: str) -> None:
 @pytest.mark.parametrize(("start", "target"), [("ko", "en"), ("en", "ko")])
 def test_language_switch_keeps_the_section_scrolled_to(page, base_url: str, start: str, target: str) -> None:
     """A reader who scrolled (no #fragment in the URL) lands on the same section in the other language."""
-    middle = sections("tcp-ip")[len(sections("tcp-ip")) // 2]
-    page.goto(base_url + url_path("tcp-ip", start))
+    middle = sections("tcp-ip/index")[len(sections("tcp-ip/index")) // 2]
+    page.goto(base_url + url_path("tcp-ip/index", start))
     settled(page)
     page.evaluate(f"document.getElementById('{middle}').scrollIntoView()")
     page.evaluate("window.scrollBy(0, 200)")  # into the section, past its heading
-    switch(page, target, f"{base_url}{url_path('tcp-ip', target)}#{middle}")
-    page.goto(base_url + url_path("tcp-ip", start))  # at the top: no section
+    switch(page, target, f"{base_url}{url_path('tcp-ip/index', target)}#{middle}")
+    page.goto(base_url + url_path("tcp-ip/index", start))  # at the top: no section
     settled(page)
-    switch(page, target, f"{base_url}{url_path('tcp-ip', target)}")
+    switch(page, target, f"{base_url}{url_path('tcp-ip/index', target)}")
 
 
 def scheme(page) -> str:
@@ -88,12 +88,12 @@ def test_dark_mode_toggles_and_persists_across_pages(page, base_url: str) -> Non
         if scheme(page) == "slate":
             break
     assert scheme(page) == "slate"
-    page.goto(base_url + url_path("tcp-ip", "en"))
+    page.goto(base_url + url_path("tcp-ip/index", "en"))
     assert scheme(page) == "slate", "the chosen dark scheme did not carry over to the next page"
 
 
 def test_korean_lines_break_between_words(page, base_url: str) -> None:
-    page.goto(base_url + url_path("tcp-ip", "ko"))
+    page.goto(base_url + url_path("tcp-ip/index", "ko"))
     assert page.evaluate("getComputedStyle(document.querySelector('.md-typeset p')).wordBreak") == "keep-all"
-    page.goto(base_url + url_path("tcp-ip", "en"))
+    page.goto(base_url + url_path("tcp-ip/index", "en"))
     assert page.evaluate("getComputedStyle(document.querySelector('.md-typeset p')).wordBreak") == "normal"

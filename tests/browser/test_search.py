@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.timeout(300)  # a hang, not a slow machine: the first test waits for the site build
 KO = {
     "index.md": "# 홈 { #home }\n\n## 소개 { #about }\n\n프런트엔드 이야기입니다.\n",
-    "tcp-ip.md": (
+    "tcp-ip/index.md": (
         "# 서버 { #servers }\n\n## 본문 { #body }\n\n"
         "서버를 시작합니다. 쿠버네티스는 클러스터를 관리합니다.\n\n"
         "괄호 안의 말(컨트롤러)과 TCP/IP, “소켓”, 프록시·서버를 씁니다.\n\n"
@@ -32,7 +32,7 @@ KO = {
 }
 EN = {
     "index.md": "# Home { #home }\n\n## About { #about }\n\nAbout the front end.\n",
-    "tcp-ip.md": "# Servers { #servers }\n\n## Body { #body }\n\nStart the server. Kubernetes runs Pods.\n",
+    "tcp-ip/index.md": "# Servers { #servers }\n\n## Body { #body }\n\nStart the server. Kubernetes runs Pods.\n",
     "glossary.md": "# Glossary { #glossary }\n\n## Terms { #terms }\n\n{{ glossary() }}\n",
 }
 

@@ -1,7 +1,7 @@
 """The mistakes a contributor makes most, each made in a copy of the site in a temp dir: the part of
 `make test` that must catch it fails, and its message names the file (and line or cell).
 
-Pages other than tcp-ip.md are stubs in the copy, so each build takes a second or two. The copy is made once
+Pages other than tcp-ip/index.md are stubs in the copy, so each build takes a second or two. The copy is made once
 per module and copied again for each test. A notebook that raises or prints something else than it stores, and
 what else nbval must catch, are in tests/tools/test_pytest_guards.py.
 """
@@ -18,7 +18,8 @@ from tools.build import ROOT, BuildError, build
 from tools.checks.sources import source_problems
 
 pytestmark = pytest.mark.timeout(300)  # catches a hang; a busy machine may make a build take half a minute
-PAGE = "tcp-ip.md"
+PAGE = "tcp-ip/index.md"  # the first page of the TCP/IP section
+HEADERS_CELL = '{{ cell("tcp_ip_headers", "build") }}'
 MISSING = f"docs/ko/{PAGE}: no docs/en/{PAGE} (every page exists in both languages)"
 
 
@@ -36,7 +37,7 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for source in (ROOT / "docs" / lang).rglob("*.md"):
             copy = repo / source.relative_to(ROOT)
             copy.parent.mkdir(parents=True, exist_ok=True)
-            if source.name in (PAGE, "glossary.md"):
+            if source.relative_to(ROOT / "docs" / lang).as_posix() in (PAGE, "glossary.md"):
                 shutil.copy(source, copy)
             else:
                 copy.write_text(stub_page(source.read_text(encoding="utf-8")), encoding="utf-8")
@@ -47,6 +48,11 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def repo(pristine: Path, tmp_path: Path) -> Path:
     """This test's own copy, to break as it likes."""
     return Path(shutil.copytree(pristine, tmp_path / "repo"))
+
+
+def line_of(path: Path, text: str) -> int:
+    """The number of the first line of `path` that contains `text`."""
+    return next(n for n, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1) if text in line)
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -72,9 +78,9 @@ def test_the_copy_builds_when_nothing_is_wrong(repo: Path) -> None:
         (':recv-exactly"', ':no-such-section"', "no-such-section"),
         ("snippets/tcp_ip/framing.py:recv-exactly", "snippets/tcp_ip/no_such_file.py:recv-exactly", "no_such_file.py"),
         (
-            '{{ cell("tcp_ip_headers", "build") }}',
+            HEADERS_CELL,
             '{{ cell("tcp_ip_headers", "no-such-tag") }}',
-            "docs/ko/tcp-ip.md:38",
+            f"docs/ko/{PAGE}:{line_of(ROOT / 'docs/ko' / PAGE, HEADERS_CELL)}",
         ),
         ("\n## ", "\nSee [the missing page](missing.md).\n\n## ", "missing.md"),
     ],
@@ -96,9 +102,10 @@ def test_page_missing_in_one_language_is_named(repo: Path) -> None:
 def test_heading_id_that_differs_between_languages_is_named(repo: Path) -> None:
     edit(repo / "docs/en" / PAGE, "{ #best-effort }", "{ #best-efforts }")
     problems = "\n".join(source_problems(repo / "docs"))
-    assert f"docs/*/{PAGE}: heading 2 differs" in problems and "docs/en line 24: ## { #best-efforts }" in problems, (
-        problems
-    )
+    line = line_of(ROOT / "docs/en" / PAGE, "{ #best-effort }")
+    assert (
+        f"docs/*/{PAGE}: heading 2 differs" in problems and f"docs/en line {line}: ## {{ #best-efforts }}" in problems
+    ), problems
 
 
 def test_a_stub_or_anchors_keep_every_heading_id_and_no_word_of_the_page() -> None:

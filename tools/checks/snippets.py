@@ -55,10 +55,8 @@ KNOWN_UNUSED = frozenset(
         "snippets/event_driven/async_echo.py:asyncio-echo",
         "snippets/event_driven/async_echo.py:client",
         "snippets/event_driven/async_echo.py:read-frame",
-        "snippets/event_driven/callbacks.py:echo-callbacks",
         "snippets/event_driven/callbacks.py:partial-writes",
         "snippets/event_driven/clients.py:run-clients",
-        "snippets/event_driven/coroutines.py:echo-coroutine",
         "snippets/event_driven/coroutines.py:future",
         "snippets/event_driven/coroutines.py:readiness",
         "snippets/event_driven/coroutines.py:task",
@@ -99,7 +97,6 @@ KNOWN_UNUSED = frozenset(
         "snippets/tcp_ip/flow.py:drain",
         "snippets/tcp_ip/flow.py:fill",
         "snippets/tcp_ip/framing.py:encode",
-        "snippets/tcp_ip/framing.py:read-frame",
         "snippets/tcp_ip/framing.py:split-frames",
         "snippets/tcp_ip/headers.py:build",
         "snippets/tcp_ip/headers.py:checksum",
@@ -111,7 +108,6 @@ KNOWN_UNUSED = frozenset(
         "snippets/website/http_raw.py:parse-response",
         "snippets/website/http_raw.py:request",
         "snippets/website/http_server.py:routes",
-        "snippets/website/tls.py:client",
         "snippets/website/tls.py:server-context",
     }
 )

@@ -21,10 +21,10 @@ TEST_FOLDERS_NOT_TOPICS = {"site", "browser", "tools", "__pycache__"}  # tests o
 
 
 def topics(root: Path) -> list[str]:
-    """The topics' names, as snippets/ and tests/ spell them, in nav order."""
-    return [
-        page.removesuffix(".md").replace("-", "_") for page in nav_pages(root / "mkdocs.yml") if page not in NOT_TOPICS
-    ]
+    """The topics' names, as snippets/ and tests/ spell them, in nav order. A topic of several pages is a
+    folder (docs/*/tcp-ip/index.md, connections.md, flow.md): its name is the folder's."""
+    pages = [page for page in nav_pages(root / "mkdocs.yml") if page not in NOT_TOPICS]
+    return list(dict.fromkeys(page.split("/")[0].removesuffix(".md").replace("-", "_") for page in pages))
 
 
 def name_problems(root: Path) -> list[str]:
