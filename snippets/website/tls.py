@@ -141,6 +141,7 @@ class TLSServer(ListeningServer):
         self.close()
 
 
+# --8<-- [start:client]
 def _client_context(trusted_ca_pem: bytes) -> ssl.SSLContext:
     context = ssl.create_default_context(cadata=trusted_ca_pem.decode("ascii"))  # only this CA
     context.minimum_version = ssl.TLSVersion.TLSv1_2
@@ -152,7 +153,6 @@ def _field(name: tuple[tuple[tuple[str, str], ...], ...], key: str) -> str | Non
     return next((value for rdn in name for k, value in rdn if k == key), None)
 
 
-# --8<-- [start:client]
 def handshake(address: tuple[str, int], server_hostname: str, trusted_ca_pem: bytes) -> HandshakeResult:
     """Connect, verify the server's certificate for server_hostname, report."""
     if address[0] != LOOPBACK:
@@ -174,6 +174,9 @@ def handshake(address: tuple[str, int], server_hostname: str, trusted_ca_pem: by
             return HandshakeResult(False, None, None, None, (), exc.verify_message)
 
 
+# --8<-- [end:client]
+
+
 def https_get(address: tuple[str, int], server_hostname: str, trusted_ca_pem: bytes, path: str = "/") -> Response:
     """The same GET as over plain TCP, written into the TLS socket instead."""
     if address[0] != LOOPBACK:
@@ -184,6 +187,3 @@ def https_get(address: tuple[str, int], server_hostname: str, trusted_ca_pem: by
             tls.sendall(build_request("GET", server_hostname, path))
             with tls.makefile("rb") as reader:
                 return parse_response(reader)
-
-
-# --8<-- [end:client]
