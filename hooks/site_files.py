@@ -8,6 +8,10 @@ imports nothing at all for an English-only index). So each tree keeps exactly th
 search `lang` needs, and no `.map` (they are read only by a browser's developer tools; the
 `sourceMappingURL` comment goes too, so the tools do not ask for a missing file). What remains is
 checked against tools/checks/budgets.py's SITE_BUDGET by tests/site.
+
+The English tree (site/en/, built second) would carry a byte-identical copy of the Korean tree's theme
+files; when every one of them has its twin in site/assets/, the English pages are pointed there and the copy
+goes (about 330 KB). A reader moving between languages then also reuses the cached files.
 """
 
 from __future__ import annotations
@@ -59,5 +63,33 @@ def prune(site_dir: Path, langs: list[str]) -> None:
             path.write_text(stripped, encoding="utf-8")
 
 
+RELATIVE_ASSET = re.compile(r'"((?:\.\./)*)assets/')  # "../assets/x" from a page of this tree
+ABSOLUTE_ASSET = re.compile(r'"(/[^"\s]*?)en/assets/')  # "/en/assets/x" (404.html, from site_url)
+
+
+def share_assets(site_dir: Path) -> bool:
+    """If site_dir/assets is a byte-identical subset of site_dir/../assets, point site_dir's pages one level
+    up for their theme files and remove the copy. False (nothing changed) otherwise."""
+    own, shared = site_dir / "assets", site_dir.parent / "assets"
+    if not own.is_dir() or not shared.is_dir():
+        return False
+    files = [p for p in own.rglob("*") if p.is_file()]
+    twin = {p: shared / p.relative_to(own) for p in files}
+    if not all(t.is_file() and t.read_bytes() == p.read_bytes() for p, t in twin.items()):
+        return False
+    for page in site_dir.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        moved = ABSOLUTE_ASSET.sub(r'"\1assets/', RELATIVE_ASSET.sub(r'"\1../assets/', text))
+        if moved != text:
+            page.write_text(moved, encoding="utf-8")
+    for path in sorted(own.rglob("*"), reverse=True):
+        path.unlink() if path.is_file() else path.rmdir()
+    own.rmdir()
+    return True
+
+
 def on_post_build(config: MkDocsConfig) -> None:
-    prune(Path(config.site_dir), search_langs(config))
+    site_dir = Path(config.site_dir)
+    prune(site_dir, search_langs(config))
+    if site_dir.name == "en":  # tools/build.py: the Korean tree is site/, built first
+        share_assets(site_dir)

@@ -70,7 +70,7 @@ def test_every_page_links_its_own_source_for_editing(site: Path) -> None:
     for lang, prefix in LANGUAGES.items():
         for source in sorted((DOCS / lang).rglob("*.md")):
             page = source.relative_to(DOCS / lang).with_suffix("").as_posix()
-            built = site / prefix / ("index.html" if page == "index" else f"{page}/index.html")
+            built = site / prefix / ("index.html" if page == "index" else f"{page.removesuffix('/index')}/index.html")
             links = re.findall(r'<a href="([^"]+)"[^>]*rel="edit"', built.read_text(encoding="utf-8"))
             repository = os.environ.get("REPO_URL", "https://github.com/infra-notes/infra-notes").rstrip("/")
             assert links == [

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hooks.site_files import lunr_files_needed, prune
+from hooks.site_files import lunr_files_needed, prune, share_assets
 
 MATERIAL_LUNR = [
     "min/lunr.ko.min.js",
@@ -54,3 +54,39 @@ def test_source_maps_and_their_comments_go(tmp_path: Path) -> None:
     prune(root, ["en"])
     assert not list(root.rglob("*.map"))
     assert (root / "assets/javascripts/bundle.min.js").read_text() == "code();"
+
+
+def english_tree(tmp_path: Path, css: str = "body{}") -> Path:
+    """site/ with theme files, and site/en/ with a copy of them and three pages that link them."""
+    for root in (tmp_path / "site", tmp_path / "site/en"):
+        (root / "assets/stylesheets").mkdir(parents=True)
+        (root / "assets/stylesheets/main.css").write_text("body{}")
+    (tmp_path / "site/assets/javascripts/lunr").mkdir(parents=True)
+    (tmp_path / "site/assets/javascripts/lunr/lunr.ko.js").write_text("ko")  # the Korean tree has more
+    (tmp_path / "site/en/assets/stylesheets/main.css").write_text(css)
+    en = tmp_path / "site/en"
+    (en / "index.html").write_text('<link href="assets/stylesheets/main.css">')
+    (en / "dns").mkdir()
+    (en / "dns/index.html").write_text(
+        '<link href="../assets/stylesheets/main.css"><script>{"search": "../assets/w.js"}'
+    )
+    (en / "404.html").write_text('<link href="/site-path/en/assets/stylesheets/main.css">')
+    return en
+
+
+def test_the_english_tree_uses_the_korean_trees_identical_theme_files(tmp_path: Path) -> None:
+    en = english_tree(tmp_path)
+    assert share_assets(en)
+    assert not (en / "assets").exists()
+    assert (en / "index.html").read_text() == '<link href="../assets/stylesheets/main.css">'
+    assert (en / "dns/index.html").read_text() == (
+        '<link href="../../assets/stylesheets/main.css"><script>{"search": "../../assets/w.js"}'
+    )
+    assert (en / "404.html").read_text() == '<link href="/site-path/assets/stylesheets/main.css">'
+
+
+def test_a_theme_file_that_differs_keeps_the_english_copy_and_its_links(tmp_path: Path) -> None:
+    en = english_tree(tmp_path, css="body{color:red}")
+    assert not share_assets(en)
+    assert (en / "assets/stylesheets/main.css").read_text() == "body{color:red}"
+    assert (en / "index.html").read_text() == '<link href="assets/stylesheets/main.css">'
