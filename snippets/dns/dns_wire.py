@@ -64,7 +64,6 @@ def _name_of(code: int, table: dict[int, str], prefix: str) -> str:
     return table.get(code, f"{prefix}{code}")  # RFC 3597 style for unknown codes
 
 
-# --8<-- [start:encode-name]
 def encode_name(name: str) -> bytes:
     """'www.example.test' -> b'\\x03www\\x07example\\x04test\\x00'."""
     labels = [] if name == "." else name.removesuffix(".").split(".")
@@ -80,9 +79,6 @@ def encode_name(name: str) -> bytes:
     if len(wire) > MAX_NAME:
         raise DNSError(f"name longer than {MAX_NAME} bytes on the wire")
     return wire
-
-
-# --8<-- [end:encode-name]
 
 
 def build_query(name: str, qtype: str = "A", ident: int = 0x1234, recursion_desired: bool = True) -> bytes:
