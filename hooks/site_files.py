@@ -9,9 +9,9 @@ search `lang` needs, and no `.map` (they are read only by a browser's developer 
 `sourceMappingURL` comment goes too, so the tools do not ask for a missing file). What remains is
 checked against tools/checks/budgets.py's SITE_BUDGET by tests/site.
 
-The English tree (site/en/, built second) would carry a byte-identical copy of the Korean tree's theme
-files; when every one of them has its twin in site/assets/, the English pages are pointed there and the copy
-goes (about 330 KB). A reader moving between languages then also reuses the cached files.
+The English tree (site/en/, built second) would carry byte-identical copies of the Korean tree's theme files,
+notebooks and shared diagrams; the English pages are pointed at the Korean tree's files and the copies go
+(about 480 KB). A reader moving between languages then also reuses the cached files.
 """
 
 from __future__ import annotations
@@ -63,29 +63,42 @@ def prune(site_dir: Path, langs: list[str]) -> None:
             path.write_text(stripped, encoding="utf-8")
 
 
-RELATIVE_ASSET = re.compile(r'"((?:\.\./)*)assets/')  # "../assets/x" from a page of this tree
-ABSOLUTE_ASSET = re.compile(r'"(/[^"\s]*?)en/assets/')  # "/en/assets/x" (404.html, from site_url)
+SHARED_FOLDERS = ("assets", "notebooks", "diagrams")
+RELATIVE_REF = re.compile(r'"((?:\.\./)*)((?:assets|notebooks|diagrams)/[^"#?]+)')  # "../notebooks/x.ipynb"
+ABSOLUTE_REF = re.compile(r'"(/[^"\s]*?)en/((?:assets|notebooks|diagrams)/[^"#?]+)')  # "/en/assets/x" (404.html)
 
 
-def share_assets(site_dir: Path) -> bool:
-    """If site_dir/assets is a byte-identical subset of site_dir/../assets, point site_dir's pages one level
-    up for their theme files and remove the copy. False (nothing changed) otherwise."""
-    own, shared = site_dir / "assets", site_dir.parent / "assets"
-    if not own.is_dir() or not shared.is_dir():
-        return False
-    files = [p for p in own.rglob("*") if p.is_file()]
-    twin = {p: shared / p.relative_to(own) for p in files}
-    if not all(t.is_file() and t.read_bytes() == p.read_bytes() for p, t in twin.items()):
-        return False
+def share_assets(site_dir: Path) -> int:
+    """Files under site_dir/{assets,notebooks,diagrams} with a byte-identical twin in site_dir/.. (the theme,
+    every notebook, a diagram drawn once for both languages): site_dir's pages are pointed at the twin and
+    the copy goes. Returns how many files were shared."""
+    shared = set()
+    for folder in SHARED_FOLDERS:
+        for path in sorted((site_dir / folder).rglob("*")) if (site_dir / folder).is_dir() else ():
+            twin = site_dir.parent / path.relative_to(site_dir)
+            if path.is_file() and twin.is_file() and twin.read_bytes() == path.read_bytes():
+                shared.add(path.relative_to(site_dir).as_posix())
+
+    def relative(match: re.Match) -> str:
+        return f'"{match[1]}../{match[2]}' if match[2] in shared else match[0]
+
+    def absolute(match: re.Match) -> str:
+        return f'"{match[1]}{match[2]}' if match[2] in shared else match[0]
+
     for page in site_dir.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
-        moved = ABSOLUTE_ASSET.sub(r'"\1assets/', RELATIVE_ASSET.sub(r'"\1../assets/', text))
+        moved = ABSOLUTE_REF.sub(absolute, RELATIVE_REF.sub(relative, text))
         if moved != text:
             page.write_text(moved, encoding="utf-8")
-    for path in sorted(own.rglob("*"), reverse=True):
-        path.unlink() if path.is_file() else path.rmdir()
-    own.rmdir()
-    return True
+    for rel in shared:
+        (site_dir / rel).unlink()
+    for folder in SHARED_FOLDERS:  # folders left empty
+        for path in sorted((site_dir / folder).rglob("*"), reverse=True) if (site_dir / folder).is_dir() else ():
+            if path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+        if (site_dir / folder).is_dir() and not any((site_dir / folder).iterdir()):
+            (site_dir / folder).rmdir()
+    return len(shared)
 
 
 def on_post_build(config: MkDocsConfig) -> None:

@@ -61,6 +61,7 @@ def english_tree(tmp_path: Path, css: str = "body{}") -> Path:
     for root in (tmp_path / "site", tmp_path / "site/en"):
         (root / "assets/stylesheets").mkdir(parents=True)
         (root / "assets/stylesheets/main.css").write_text("body{}")
+        (root / "assets/w.js").write_text("worker")
     (tmp_path / "site/assets/javascripts/lunr").mkdir(parents=True)
     (tmp_path / "site/assets/javascripts/lunr/lunr.ko.js").write_text("ko")  # the Korean tree has more
     (tmp_path / "site/en/assets/stylesheets/main.css").write_text(css)
@@ -87,6 +88,22 @@ def test_the_english_tree_uses_the_korean_trees_identical_theme_files(tmp_path: 
 
 def test_a_theme_file_that_differs_keeps_the_english_copy_and_its_links(tmp_path: Path) -> None:
     en = english_tree(tmp_path, css="body{color:red}")
-    assert not share_assets(en)
+    assert share_assets(en) == 1  # only w.js
     assert (en / "assets/stylesheets/main.css").read_text() == "body{color:red}"
     assert (en / "index.html").read_text() == '<link href="assets/stylesheets/main.css">'
+
+
+def test_only_the_files_with_a_twin_are_shared(tmp_path: Path) -> None:
+    """A notebook served to both languages is shared; a diagram drawn for English only stays in en/."""
+    (tmp_path / "site/notebooks").mkdir(parents=True)
+    (tmp_path / "site/notebooks/a.ipynb").write_text("{}")
+    en = tmp_path / "site/en"
+    for rel, text in (("notebooks/a.ipynb", "{}"), ("diagrams/x-en.svg", "<svg/>")):
+        (en / rel).parent.mkdir(parents=True, exist_ok=True)
+        (en / rel).write_text(text)
+    (en / "tcp-ip/flow").mkdir(parents=True)
+    page = en / "tcp-ip/flow/index.html"
+    page.write_text('<a href="../../notebooks/a.ipynb">a</a><img src="../../diagrams/x-en.svg">')
+    assert share_assets(en) == 1
+    assert page.read_text() == '<a href="../../../notebooks/a.ipynb">a</a><img src="../../diagrams/x-en.svg">'
+    assert not (en / "notebooks").exists() and (en / "diagrams/x-en.svg").is_file()
