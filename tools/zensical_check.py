@@ -26,6 +26,8 @@ import difflib
 import functools
 import json
 import os
+import posixpath
+import re
 import shutil
 import subprocess
 import sys
@@ -147,6 +149,25 @@ def _missing_target(site: Path, page: Path, href: str) -> str | None:
     return None if target.is_file() and target.is_relative_to(site.resolve()) else href
 
 
+SHARED = re.compile(r"^en/(assets|notebooks|diagrams)/")  # hooks/site_files.share_assets: the Korean tree's copy
+
+
+def _resolved(rel: Path, parts: list[str]) -> list[str]:
+    """Link and image targets as paths in the site, so that the English pages' links to files they share
+    with the Korean tree (MkDocs only: hooks/site_files.py) compare equal to Zensical's links to its own copy."""
+    out = []
+    for line in parts:
+        kind, _, rest = line.strip().partition(" ")
+        if kind in ("link", "img") and not rest.startswith(("http:", "https:", "#", "/", "mailto:")):
+            target, _, tail = rest.partition(" ")
+            path, _, fragment = target.partition("#")
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(rel.as_posix()), path)) if path else ""
+            resolved = SHARED.sub(r"\1/", resolved)
+            line = f"  {kind} {resolved}{'#' + fragment if fragment else ''}{' ' + tail if tail else ''}"
+        out.append(line)
+    return out
+
+
 def compare(mkdocs_site: Path, zensical_site: Path) -> dict[str, list[str]]:
     """Differences per page (path under the site): in what our transforms made, in the text, in links."""
     found: dict[str, list[str]] = {}
@@ -160,10 +181,11 @@ def compare(mkdocs_site: Path, zensical_site: Path) -> dict[str, list[str]]:
         problems = []
         if not a.parts and not a.text:
             problems.append("no <article> in the MkDocs page: this check would compare nothing")
-        if a.parts != b.parts:
+        parts_a, parts_b = _resolved(rel, a.parts), _resolved(rel, b.parts)
+        if parts_a != parts_b:
             problems += [
                 "transforms differ:",
-                *difflib.unified_diff(a.parts, b.parts, "mkdocs", "zensical", n=1, lineterm=""),
+                *difflib.unified_diff(parts_a, parts_b, "mkdocs", "zensical", n=1, lineterm=""),
             ]
         text_a, text_b = " ".join("".join(a.text).split()), " ".join("".join(b.text).split())
         if text_a != text_b:

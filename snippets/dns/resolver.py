@@ -134,7 +134,6 @@ class Resolver:
         self._cache: dict[tuple[str, str], tuple[float, Answer]] = {}
         self._ids = itertools.count(1)
 
-    # --8<-- [start:cache]
     def resolve(self, name: str, qtype: str = "A") -> Answer:
         """Answer from the cache while the TTL lasts, else ask the servers."""
         key = (_absolute(name), qtype)
@@ -148,8 +147,6 @@ class Resolver:
         if answer.addresses:
             self._cache[key] = (self.clock.now + answer.ttl, answer)
         return answer
-
-    # --8<-- [end:cache]
 
     # --8<-- [start:follow-referrals]
     def _iterate(self, name: str, qtype: str) -> Answer:
@@ -174,6 +171,8 @@ class Resolver:
             zone, address = child, self._nameserver(nameserver)
         raise ResolveError(f"more than {self.max_referrals} referrals for {name}")
 
+    # --8<-- [end:follow-referrals]
+
     def _final(self, zone: str, name: str, qtype: str, reply: Message, path: list[str]) -> Answer:
         if reply.rcode not in ("NOERROR", "NXDOMAIN"):
             raise ResolveError(f"the server for {_shown(zone)} answered {reply.rcode}")
@@ -184,8 +183,6 @@ class Resolver:
         said = f"answer {listed} ttl {ttl}" if addresses else reply.rcode
         path.append(f"{_shown(zone)} -> {said}")
         return Answer(name, reply.rcode, addresses, ttl, tuple(path), from_cache=False)
-
-    # --8<-- [end:follow-referrals]
 
     def _nameserver(self, ns_name: str) -> tuple[str, int]:
         if ns_name not in self.ns_addresses:

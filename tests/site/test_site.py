@@ -7,6 +7,7 @@ How long that build takes is a figure of `make perf`, not an assertion here: it 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -81,10 +82,18 @@ def test_every_page_links_its_own_source_for_editing(site: Path) -> None:
 def test_every_notebook_is_offered_for_download_in_both_languages(site: Path) -> None:
     notebooks = all_notebooks()
     assert notebooks, "no notebooks in notebooks/"
+    linked = {}  # notebook name -> the files the pages of each language link for it
+    for page in site.rglob("*.html"):
+        lang = "en" if page.relative_to(site).parts[0] == "en" else "ko"
+        for href in re.findall(r'href="([^"#?]+\.ipynb)"', page.read_text(encoding="utf-8")):
+            target = (page.parent / href).resolve()
+            linked.setdefault((Path(href).name, lang), set()).add(target)
     for notebook in notebooks:
-        for prefix in LANGUAGES.values():
-            copy = site / prefix / "notebooks" / notebook.name
-            assert copy.is_file() and copy.read_bytes() == notebook.read_bytes(), f"{copy} missing or stale"
+        for lang in LANGUAGES:
+            targets = linked.get((notebook.name, lang))
+            assert targets, f"no {lang} page links {notebook.name}"
+            for target in targets:  # the English pages may link the Korean tree's identical copy
+                assert target.is_file() and target.read_bytes() == notebook.read_bytes(), f"{target} missing or stale"
 
 
 def test_glossary_is_valid_linked_and_followed() -> None:

@@ -91,7 +91,7 @@ def site(
         ),
         (("<samp>1</samp>", "<samp>2</samp>"), None, "+  output: '2'"),
         (('data-tag="step"', 'data-tag="other"'), None, "+cell demo/other"),
-        (('width="4"', 'width="5"'), None, "+  img ../diagrams/d.svg alt='alt' 5x2"),
+        (('width="4"', 'width="5"'), None, "+  img diagrams/d.svg alt='alt' 5x2"),
         (("print(1)", "{{ cell(&quot;demo&quot;, &quot;step&quot;) }}"), None, "main text differs:"),
         (('title="Permanent link"', 'title="x"'), None, "heading links' titles differ"),
         (
