@@ -69,6 +69,7 @@ def test_the_recorded_run_shows_the_facts_and_reno_halving() -> None:
     first = first_loss(samples)
     peak = max(s.cwnd for s in samples[:first])
     assert 0.45 <= samples[first].ssthresh / peak <= 0.55
+    assert min(s.cwnd for s in samples[first:]) == 2  # flow.md: "cwnd falls as low as 2"
     recorded = json.loads((capture.TRANSCRIPTS / "tcp_ip_cwnd.json").read_text(encoding="utf-8"))
     assert facts(samples).splitlines() == recorded["steps"][0]["lines"]
 
