@@ -9,6 +9,9 @@ search `lang` needs, and no `.map` (they are read only by a browser's developer 
 `sourceMappingURL` comment goes too, so the tools do not ask for a missing file). What remains is
 checked against tools/checks/budgets.py's SITE_BUDGET by tests/site.
 
+The search index leaves out code blocks (`<pre>`: cells, their outputs, included snippets), which were half of
+it: a reader searches for what the prose explains, and names in the prose (`recv_exactly()`) stay searchable.
+
 The English tree (site/en/, built second) would carry byte-identical copies of the Korean tree's theme files,
 notebooks and shared diagrams; the English pages are pointed at the Korean tree's files and the copies go
 (about 480 KB). A reader moving between languages then also reuses the cached files.
@@ -16,6 +19,7 @@ notebooks and shared diagrams; the English pages are pointed at the Korean tree'
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -101,8 +105,23 @@ def share_assets(site_dir: Path) -> int:
     return len(shared)
 
 
+CODE_BLOCK = re.compile(r"<pre[\s>].*?</pre>", re.S)
+
+
+def drop_code_from_search(site_dir: Path) -> None:
+    """Remove code blocks from every entry of site_dir/search/search_index.json (if there is one)."""
+    index = site_dir / "search" / "search_index.json"
+    if not index.is_file():
+        return
+    data = json.loads(index.read_text(encoding="utf-8"))
+    for doc in data["docs"]:
+        doc["text"] = CODE_BLOCK.sub(" ", doc.get("text", ""))
+    index.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
 def on_post_build(config: MkDocsConfig) -> None:
     site_dir = Path(config.site_dir)
     prune(site_dir, search_langs(config))
+    drop_code_from_search(site_dir)
     if site_dir.name == "en":  # tools/build.py: the Korean tree is site/, built first
         share_assets(site_dir)

@@ -84,7 +84,6 @@ class EventLoop:
 
     # --8<-- [end:call-later]
 
-    # --8<-- [start:loop]
     def run_until(self, done: Callable[[], bool] | None = None, timeout: float | None = None) -> None:
         """Dispatch events until done() is true or stop() was called."""
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -130,8 +129,6 @@ class EventLoop:
             return
         if callback is not None:
             callback(sock)
-
-    # --8<-- [end:loop]
 
     def close(self) -> None:
         self._selector.close()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from hooks.site_files import lunr_files_needed, prune, share_assets
+from hooks.site_files import drop_code_from_search, lunr_files_needed, prune, share_assets
 
 MATERIAL_LUNR = [
     "min/lunr.ko.min.js",
@@ -107,3 +108,14 @@ def test_only_the_files_with_a_twin_are_shared(tmp_path: Path) -> None:
     assert share_assets(en) == 1
     assert page.read_text() == '<a href="../../../notebooks/a.ipynb">a</a><img src="../../diagrams/x-en.svg">'
     assert not (en / "notebooks").exists() and (en / "diagrams/x-en.svg").is_file()
+
+
+def test_code_blocks_leave_the_search_index_and_inline_code_stays(tmp_path: Path) -> None:
+    index = tmp_path / "search/search_index.json"
+    index.parent.mkdir(parents=True)
+    text = "<p>Call <code>recv_exactly()</code>.</p> <pre><code>def recv_exactly(sock, n):\n    ...</code></pre> <p>After.</p>"
+    index.write_text(json.dumps({"config": {}, "docs": [{"location": "x/", "title": "X", "text": text}]}))
+    drop_code_from_search(tmp_path)
+    assert (
+        json.loads(index.read_text())["docs"][0]["text"] == "<p>Call <code>recv_exactly()</code>.</p>   <p>After.</p>"
+    )
