@@ -6,8 +6,12 @@ in CI (CI=true) it fails instead, because .ci/run installs every peer and a skip
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -26,3 +30,26 @@ def need(suite: str, binary: str, install: str) -> str:
         return path
     missing_peer(suite, binary, install)
     raise AssertionError("unreachable: missing_peer skips or fails")
+
+
+@contextlib.contextmanager
+def openssl_s_server(directory: Path, *args: str) -> Iterator[tuple[str, int]]:
+    """`openssl s_server -accept 127.0.0.1:0 ARGS` run in directory; yields the address it listens on (it prints
+    `ACCEPT host:port` when ready; its output up to then is the error if it dies first)."""
+    openssl = need("TLS", "openssl", "apt-get install openssl")
+    process = subprocess.Popen(
+        [openssl, "s_server", "-accept", "127.0.0.1:0", *args],
+        cwd=directory,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        assert process.stdout is not None
+        lines = []
+        while not (line := process.stdout.readline()).startswith(b"ACCEPT"):  # ends at EOF if it dies
+            lines.append(line)
+            assert line, f"s_server did not start: {b''.join(lines).decode()}"
+        yield "127.0.0.1", int(line.rsplit(b":", 1)[1])
+    finally:
+        process.kill()
+        process.wait(timeout=10)

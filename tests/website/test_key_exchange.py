@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,7 +28,7 @@ from snippets.website.key_exchange import (
 )
 from snippets.website.tls import TLSServer, make_ca
 from tests.fuzzing import fuzz
-from tests.peers import need
+from tests.peers import openssl_s_server
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -296,25 +293,8 @@ def test_key_shares_of_a_hello_retry_request() -> None:
 # The real handshake against OpenSSL's s_server, a peer that is not Python's ssl
 
 
-@contextlib.contextmanager
-def s_server(directory: Path, *options: str) -> Iterator[tuple[str, int]]:
-    args = ["s_server", "-accept", "127.0.0.1:0", "-cert", "cert.pem", "-key", "key.pem", "-tls1_3", "-www", *options]
-    process = subprocess.Popen(
-        [need("TLS", "openssl", "apt-get install openssl"), *args],
-        cwd=directory,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        assert process.stdout is not None
-        lines = []
-        while not (line := process.stdout.readline()).startswith(b"ACCEPT"):  # ends at EOF if it dies
-            lines.append(line)
-            assert line, f"s_server did not start: {b''.join(lines).decode()}"
-        yield "127.0.0.1", int(line.rsplit(b":", 1)[1])
-    finally:
-        process.kill()
-        process.wait(timeout=10)
+def s_server(directory: Path, *options: str):
+    return openssl_s_server(directory, "-cert", "cert.pem", "-key", "key.pem", "-tls1_3", "-www", *options)
 
 
 @pytest.fixture(scope="module")

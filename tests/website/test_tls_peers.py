@@ -8,7 +8,6 @@ one line saying what to install; with CI=true they fail instead.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import threading
@@ -19,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from snippets.website.tls import PAGE, TLSServer, handshake, https_get, make_ca
-from tests.peers import need
+from tests.peers import need, openssl_s_server
 from tests.website.test_tls import REQUEST, slow_client
 
 pytestmark = pytest.mark.timeout(30)
@@ -150,27 +149,9 @@ def chain(tmp_path_factory) -> Path:
     return d
 
 
-@contextlib.contextmanager
-def s_server(chain: Path, leaf: str) -> Iterator[tuple[str, int]]:
+def s_server(chain: Path, leaf: str):
     """openssl s_server with leaf and the intermediate, answering GET / with its status page (-www)."""
-    args = ["s_server", "-accept", "127.0.0.1:0", "-cert", f"{leaf}.pem", "-key", f"{leaf}.key"]
-    args += ["-cert_chain", "inter.pem", "-www"]
-    process = subprocess.Popen(
-        [need("TLS", "openssl", "apt-get install openssl"), *args],
-        cwd=chain,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        assert process.stdout is not None
-        lines = []
-        while not (line := process.stdout.readline()).startswith(b"ACCEPT"):  # ends at EOF if it dies
-            lines.append(line)
-            assert line, f"s_server did not start: {b''.join(lines).decode()}"
-        yield "127.0.0.1", int(line.rsplit(b":", 1)[1])
-    finally:
-        process.kill()
-        process.wait(timeout=10)
+    return openssl_s_server(chain, "-cert", f"{leaf}.pem", "-key", f"{leaf}.key", "-cert_chain", "inter.pem", "-www")
 
 
 def test_client_trusts_a_san_certificate_from_s_server_through_an_intermediate(chain: Path) -> None:
