@@ -131,3 +131,32 @@ def test_slim_drops_unreferenced_icons_and_data_attributes_but_keeps_what_is_dra
         '<defs><symbol id="d-used"><path d="M1 1"></path></symbol></defs><use href="#d-used"></use>'
         '<line marker-end="url(#d-arrow)"></line><text>create</text></svg>'
     )
+
+
+def test_slim_keeps_only_the_css_rules_an_element_of_the_svg_can_match() -> None:
+    from tools.diagrams import slim
+
+    css = (
+        "#d{fill:#333;}@keyframes dash{to{stroke-dashoffset:0;}}@keyframes pulse{to{opacity:1;}}"
+        '#d .actor{fill:#eee;}#d .error-icon{fill:red;}#d rect.note[data-look="neo"]{stroke:#aa3;}'
+        '#d .labelText,#d .loopText&gt;tspan{fill:black;}#d [id$="-arrowhead"] path{fill:#333;}'
+        "#d .edge-animation-slow{animation:dash 50s linear infinite;}#d .flow{stroke-width:1.5;}"
+    )
+    svg = (
+        f'<svg id="d"><style>{css}</style><rect class="actor" data-look="neo"></rect>'
+        '<text class="labelText">a</text><path class="edge-animation-slow"></path></svg>'
+    )
+    assert slim(svg) == (
+        '<svg id="d"><style>@keyframes dash{to{stroke-dashoffset:0;}}#d{fill:#333;}#d .actor{fill:#eee;}'
+        '#d .labelText{fill:black;}#d [id$="-arrowhead"] path{fill:#333;}'
+        "#d .edge-animation-slow{animation:dash 50s linear infinite;}</style>"
+        '<rect class="actor"></rect><text class="labelText">a</text><path class="edge-animation-slow"></path></svg>'
+    )
+
+
+def test_committed_diagrams_are_slim() -> None:
+    """`make diagrams` slims what it draws; a committed SVG that is not slim was drawn or edited otherwise."""
+    from tools.diagrams import ROOT, slim
+
+    fat = [p.name for p in sorted((ROOT / "diagrams").glob("*.svg")) if slim(t := p.read_text(encoding="utf-8")) != t]
+    assert fat == []
