@@ -126,6 +126,39 @@ async def embedded_cells(page) -> list[str]:
     return problems
 
 
+FOLDED_CODE = """async () => {
+  const folded = [...document.querySelectorAll(".md-typeset details:not([open])")].filter(d => d.querySelector(":scope > .highlight"));
+  const laidOut = folded.filter(d => d.querySelector(":scope > .highlight").getClientRects().length > 0).length;
+  for (const d of folded) d.open = true;
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const blocks = folded.flatMap(d => [...d.querySelectorAll(":scope > .highlight")]);
+  return {
+    folded: folded.length, laidOut,
+    hidden: blocks.filter(b => !b.querySelector("pre > code").checkVisibility()).length,
+    noCopy: blocks.filter(b => !b.querySelector("button[data-md-type=copy]")).length,
+    wideNotFocusable: matchMedia("(hover)").matches ? blocks.map(b => b.querySelector("pre > code"))
+      .filter(c => c.scrollWidth > c.clientWidth && c.getAttribute("tabindex") !== "0").length : 0,
+  };
+}"""
+
+
+async def folded_code(page) -> list[str]:
+    """Code folded into a closed <details> (코드 보기) is not laid out while closed (extra.css: Material measures
+    every code block at load, and each hidden one cost a forced layout), and once opened shows its code with
+    Material's copy button, a wide block focusable so it can scroll."""
+    found = await page.evaluate(FOLDED_CODE)
+    problems = []
+    if found["laidOut"]:
+        problems.append(f"{found['laidOut']} of {found['folded']} closed code blocks are laid out while closed")
+    if found["hidden"]:
+        problems.append(f"{found['hidden']} code blocks stay hidden when their <details> opens")
+    if found["noCopy"]:
+        problems.append(f"{found['noCopy']} opened code blocks have no copy button")
+    if found["wideNotFocusable"]:
+        problems.append(f"{found['wideNotFocusable']} opened wide code blocks are not focusable")
+    return problems
+
+
 async def diagrams_shown(page, color_scheme: str) -> list[str]:
     """Each diagram shows the picture of the active scheme (loaded), not the other, and its Mermaid text."""
     shown, hidden = ("light", "dark") if color_scheme == "light" else ("dark", "light")
@@ -190,6 +223,7 @@ async def visit(page, base_url: str, root: Path, name: str, lang: str) -> list[s
             await page.wait_for_function(f"document.body.getAttribute('data-md-color-scheme') === '{expected}'")
             problems += [f"({color_scheme}) {p}" for p in await axe_violations(page)]
             problems += [f"({color_scheme}) {p}" for p in await diagrams_shown(page, color_scheme)]
+        problems += await folded_code(page)
         return problems + await switch_problems(page, base_url, name, lang)
     except Exception as e:  # a hang or a crash of this visit is its page's failure, not every page's
         return [f"the visit stopped: {type(e).__name__}: {e}"]
@@ -247,9 +281,10 @@ def test_every_page_as_a_reader_sees_it(seen: dict, name: str, lang: str) -> Non
 
 
 def test_pages_with_cells_and_diagrams_exist() -> None:
-    """Else the checks of embedded cells and diagrams above check nothing."""
+    """Else the checks of embedded cells, diagrams and folded code above check nothing."""
     text = {p: (ROOT / "docs/ko" / f"{p}.md").read_text(encoding="utf-8") for p in PAGES}
     assert any("{{ cell(" in t for t in text.values()) and any("{{ diagram(" in t for t in text.values())
+    assert any("/// details | 코드 보기" in t for t in text.values())
 
 
 def test_the_first_visit_budget_counts_the_served_files(tmp_path: Path) -> None:
