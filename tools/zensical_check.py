@@ -58,7 +58,7 @@ KNOWN_DIFFERENCES = {
     "alternates, per-language site_url and edit links to docs/<lang>/ (i18n.py), each page's meta description (page_meta.py), the notebooks and "
     "SVGs copied into the site (notebook_cells.py, diagrams.py; adaptation step 3 copies them into docs/), glossary terms "
     "of both languages in the search index (glossary.py), translation-drift notices (translations.py), the search "
-    "dialog's aria-label, the checkbox autocomplete fix and the page compaction that keeps pages in budget (html_output.py), "
+    "dialog's aria-label, the checkbox autocomplete fix, the page compaction that keeps pages in budget and the theme icons shared from one sprite (html_output.py), "
     "the theme files no reader loads left out of the site (site_files.py)",
     "theme overrides": "overrides/ (language switcher, hreflang in sitemap.xml, 404 page, extra.css) use values "
     'hooks/i18n.py computes (extra.i18n.root_url, alternates); Zensical fails on them ("undefined value (in '

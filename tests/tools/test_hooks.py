@@ -94,3 +94,38 @@ def test_page_description_from_front_matter_wins_and_is_escaped() -> None:
     page = SimpleNamespace(meta={"description": "Given."})
     page_meta.on_page_markdown("# T { #t }\n\nLead.\n", page, None, None)
     assert page.meta["description"] == "Given."
+
+
+def test_theme_icons_become_uses_of_one_sprite_with_the_same_paths() -> None:
+    from hooks.html_output import icon_id, shared_icons, sprite
+
+    path = '<path d="M3 6h18v2H3z"/>'
+    page = f'<label><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24">{path}</svg></label><pre>x</pre>'
+    icons: dict[str, str] = {}
+    out = shared_icons(page, "../", icons)
+    ident = icon_id(path)
+    assert (
+        out
+        == f'<label><svg viewBox="0 0 24 24"><use href="../assets/images/icons.svg#{ident}"></use></svg></label><pre>x</pre>'
+    )
+    assert icons == {ident: path}
+    assert sprite(icons) == (
+        f'<svg xmlns="http://www.w3.org/2000/svg"><symbol id="{ident}" viewBox="0 0 24 24">{path}</symbol></svg>\n'
+    )
+    # both languages write the same bytes whatever order their pages came in
+    other = {icon_id('<path d="M1 1"/>'): '<path d="M1 1"/>'}
+    assert sprite({**icons, **other}) == sprite({**other, **icons})
+
+
+def test_a_use_of_a_missing_icon_fails_the_site_check(tmp_path) -> None:
+    from tools.checks.built import site_problems
+
+    (tmp_path / "assets/images").mkdir(parents=True)
+    (tmp_path / "assets/images/icons.svg").write_text('<svg><symbol id="i1"></symbol></svg>', encoding="utf-8")
+    (tmp_path / "index.html").write_text(
+        '<html lang="ko"><svg><use href="assets/images/icons.svg#i1"></use></svg>'
+        '<svg><use href="assets/images/icons.svg#i2"></use></svg></html>',
+        encoding="utf-8",
+    )
+    found = [p for p in site_problems(tmp_path) if "icons.svg" in p]
+    assert found == ["site/index.html: <use href=assets/images/icons.svg#i2> names a symbol the SVG does not have"]

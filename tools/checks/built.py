@@ -53,6 +53,10 @@ class _Page(HTMLParser):
             self.embeds += 1
 
 
+def _svg_ids(path: Path) -> frozenset[str]:
+    return frozenset(re.findall(r'\sid="([^"]+)"', path.read_text(encoding="utf-8")))
+
+
 def _parse(path: Path) -> _Page:
     page = _Page()
     page.feed(path.read_text(encoding="utf-8"))
@@ -150,6 +154,8 @@ def site_problems(site: Path, docs: Path | None = None) -> list[str]:
                 found.append(f"{name}: link {url} points to a missing file")
             elif fragment and target_file.suffix == ".html" and fragment not in parsed[target_file].ids:
                 found.append(f"{name}: link {url} points to a missing anchor #{fragment}")
+            elif fragment and target_file.suffix == ".svg" and fragment not in _svg_ids(target_file):
+                found.append(f"{name}: <{tag} {key}={url}> names a symbol the SVG does not have")  # an icon
         for macro in ("cell", "diagram"):
             if f"{{{{ {macro}(" in file.read_text(encoding="utf-8"):
                 found.append(f"{name}: an unprocessed {{{{ {macro}(...) }}}} line is on the page")
