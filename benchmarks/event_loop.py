@@ -48,6 +48,46 @@ SERVERS = {
 COLORS = {"thread per connection": "#2f80ed", "toy loop": "#ea580c", "asyncio": "#a855f7"}
 DASHES = {"thread per connection": "", "toy loop": "8 4", "asyncio": "2 3"}
 PAYLOAD = bytes(64)
+# What the table and chart say, per language: the Korean page shows event_loop.ko.{md,svg}, the English one
+# event_loop.{md,svg}, both drawn from the same event_loop.json.
+WORDS = {
+    "en": {
+        "names": {},
+        "clients": "concurrent clients",
+        "throughput": "Echo round trips per second, median of {repeats} runs (higher is better):",
+        "latency": "Latency of one round trip in the median run, p50 / p99 in ms:",
+        "cpu": "Server CPU in the median run, user + system (1.00 is one core busy all the time):",
+        "runs": "Every run, round trips per second (* other processes used more than {noise:g} of a CPU meanwhile: "
+        "not used for the median when a quieter run exists):",
+        "machine": "{nproc} CPUs ({cpu}), Python {python}, {system}, {date}. {duration:g} s measured per run after "
+        "{warmup:g} s of warm-up, {payload}-byte payloads, one request in flight per client; {pinning}.",
+        "pinning": {},
+        "title": "Echo round trips per second by number of concurrent clients",
+        "desc": "Loopback echo benchmark, {nproc} CPUs. {summary}.",
+        "point": "{value} at {n}",
+        "x_axis": "concurrent clients (log scale)",
+        "y_axis": "round trips / s",
+    },
+    "ko": {
+        "names": {"thread per connection": "연결당 스레드", "toy loop": "예제 루프(콜백)", "asyncio": "asyncio"},
+        "clients": "동시 클라이언트 수",
+        "throughput": "초당 에코 왕복 횟수, {repeats}번 잰 값의 중앙값(클수록 좋음):",
+        "latency": "중앙값 실행에서 왕복 한 번의 지연, p50 / p99(ms):",
+        "cpu": "중앙값 실행에서 서버의 CPU 사용량, 사용자 + 시스템(1.00은 코어 하나를 계속 쓴 것):",
+        "runs": "모든 실행의 초당 왕복 횟수(*: 그동안 다른 프로세스가 CPU를 {noise:g}개 넘게 써서, 더 조용한 실행이 "
+        "있으면 중앙값에 쓰지 않음):",
+        "machine": "CPU {nproc}개({cpu}), 파이썬 {python}, {system}, {date}. 실행마다 {warmup:g}초 예열 뒤 {duration:g}초 "
+        "측정, 페이로드 {payload}바이트, 클라이언트마다 요청 하나씩; {pinning}.",
+        "pinning": {
+            "server process on CPU 0, load process on CPU 1": "서버 프로세스는 CPU 0, 부하 프로세스는 CPU 1에 고정"
+        },
+        "title": "동시 클라이언트 수에 따른 초당 에코 왕복 횟수",
+        "desc": "루프백 에코 측정, CPU {nproc}개. {summary}.",
+        "point": "{n}개일 때 {value}",
+        "x_axis": "동시 클라이언트 수(로그 눈금)",
+        "y_axis": "초당 왕복 횟수",
+    },
+}
 NOISE = 0.2  # CPU used by other processes during a run (1.0 = a core) above which it is measured again
 
 
@@ -197,7 +237,8 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def render_markdown(data: dict) -> str:
+def render_markdown(data: dict, lang: str = "en") -> str:
+    words = WORDS[lang]
     names = list(data["results"])
     counts = sorted({int(n) for per in data["results"].values() for n in per})
     settings, m = data["settings"], data["machine"]
@@ -208,7 +249,7 @@ def render_markdown(data: dict) -> str:
             title,
             "",
             f"<!-- --8<-- [start:{section}] -->",
-            "| concurrent clients | " + " | ".join(names) + " |",
+            f"| {words['clients']} | " + " | ".join(words["names"].get(n, n) for n in names) + " |",
             "| ---: | " + " | ".join("---:" for _ in names) + " |",
         ]
         for n in counts:
@@ -217,37 +258,37 @@ def render_markdown(data: dict) -> str:
 
     lines = table(
         "throughput",
-        f"Echo round trips per second, median of {settings['repeats']} runs (higher is better):",
+        words["throughput"].format(repeats=settings["repeats"]),
         lambda r: f"{r['round_trips_per_s']:,}",
     )
-    lines += table(
-        "latency",
-        "Latency of one round trip in the median run, p50 / p99 in ms:",
-        lambda r: f"{r['p50_ms']:.2f} / {r['p99_ms']:.2f}",
-    )
-    lines += table(
-        "cpu",
-        "Server CPU in the median run, user + system (1.00 is one core busy all the time):",
-        lambda r: f"{r['server_user_cpu']:.2f} + {r['server_system_cpu']:.2f}",
-    )
+    lines += table("latency", words["latency"], lambda r: f"{r['p50_ms']:.2f} / {r['p99_ms']:.2f}")
+    lines += table("cpu", words["cpu"], lambda r: f"{r['server_user_cpu']:.2f} + {r['server_system_cpu']:.2f}")
     lines += table(
         "runs",
-        f"Every run, round trips per second (* other processes used more than {NOISE:g} "
-        "of a CPU meanwhile: not used for the median when a quieter run exists):",
+        words["runs"].format(noise=NOISE),
         lambda r: " · ".join(
             f"{run['round_trips_per_s']:,}" + ("*" if run["other_cpu"] > NOISE else "") for run in r["runs"]
         ),
     )
     lines.append(
-        f"{m['nproc']} CPUs ({m['cpu']}), Python {m['python']}, {m['system']}, {m['date']}. "
-        f"{settings['duration_s']:g} s measured per run after {settings['warmup_s']:g} s of warm-up, "
-        f"{settings['payload_bytes']}-byte payloads, one request in flight per client; {settings['pinning']}."
+        words["machine"].format(
+            nproc=m["nproc"],
+            cpu=m["cpu"],
+            python=m["python"],
+            system=m["system"],
+            date=m["date"],
+            duration=settings["duration_s"],
+            warmup=settings["warmup_s"],
+            payload=settings["payload_bytes"],
+            pinning=words["pinning"].get(settings["pinning"], settings["pinning"]),
+        )
     )
     return "\n".join(lines) + "\n"
 
 
-def render_svg(data: dict) -> str:
+def render_svg(data: dict, lang: str = "en") -> str:
     """A small line chart; text and axes use currentColor so it reads on light and dark pages."""
+    words = WORDS[lang]
     names = list(data["results"])
     counts = sorted({int(n) for per in data["results"].values() for n in per})
     top = max(r["round_trips_per_s"] for per in data["results"].values() for r in per.values())
@@ -263,14 +304,18 @@ def render_svg(data: dict) -> str:
         return upper + plot_h * (1 - v / ymax)
 
     summary = "; ".join(
-        f"{name}: " + ", ".join(f"{data['results'][name][str(n)]['round_trips_per_s']:,} at {n:,}" for n in counts)
+        f"{words['names'].get(name, name)}: "
+        + ", ".join(
+            words["point"].format(value=f"{data['results'][name][str(n)]['round_trips_per_s']:,}", n=f"{n:,}")
+            for n in counts
+        )
         for name in names
     )
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         'role="img" aria-labelledby="evl-title evl-desc" font-family="sans-serif" font-size="12">',
-        '<title id="evl-title">Echo round trips per second by number of concurrent clients</title>',
-        f'<desc id="evl-desc">Loopback echo benchmark, {data["machine"]["nproc"]} CPUs. {summary}.</desc>',
+        f'<title id="evl-title">{words["title"]}</title>',
+        f'<desc id="evl-desc">{words["desc"].format(nproc=data["machine"]["nproc"], summary=summary)}</desc>',
         '<g fill="none" stroke="currentColor" stroke-width="1">',
         f'<path d="M{left} {upper}V{upper + plot_h}H{left + plot_w}"/>',
     ]
@@ -282,8 +327,8 @@ def render_svg(data: dict) -> str:
     out.append("</g>")
     out.append('<g fill="currentColor" text-anchor="middle">')
     out += [f'<text x="{x(i):.1f}" y="{upper + plot_h + 18}">{n:,}</text>' for i, n in enumerate(counts)]
-    out.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 8}">concurrent clients (log scale)</text>')
-    out.append(f'<text transform="rotate(-90)" x="{-(upper + plot_h / 2):.1f}" y="14">round trips / s</text>')
+    out.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 8}">{words["x_axis"]}</text>')
+    out.append(f'<text transform="rotate(-90)" x="{-(upper + plot_h / 2):.1f}" y="14">{words["y_axis"]}</text>')
     out.append("</g>")
     markers = ["circle", "square", "diamond"]
     for k, name in enumerate(names):
@@ -297,7 +342,7 @@ def render_svg(data: dict) -> str:
         lx = left + plot_w + 14
         out.append(f'<path d="M{lx} {ly}h24" stroke="{color}" stroke-width="2.5"{dash_attr}/>')
         out.append(_marker(markers[k % 3], lx + 12, ly, color))
-        out.append(f'<text x="{lx + 30}" y="{ly + 4}" fill="currentColor">{name}</text>')
+        out.append(f'<text x="{lx + 30}" y="{ly + 4}" fill="currentColor">{words["names"].get(name, name)}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
@@ -318,8 +363,9 @@ def _nice_step(raw: float) -> int:
 def write_outputs(data: dict, results: Path) -> None:
     results.mkdir(parents=True, exist_ok=True)
     (results / "event_loop.json").write_text(json.dumps(data, indent=2) + "\n")
-    (results / "event_loop.md").write_text(render_markdown(data))
-    (results / "event_loop.svg").write_text(render_svg(data))
+    for lang, suffix in (("en", ""), ("ko", ".ko")):
+        (results / f"event_loop{suffix}.md").write_text(render_markdown(data, lang))
+        (results / f"event_loop{suffix}.svg").write_text(render_svg(data, lang))
 
 
 def main() -> None:
@@ -373,7 +419,7 @@ def main() -> None:
         median["runs"] = results
         data["results"].setdefault(name, {})[str(clients)] = median
     write_outputs(data, args.results)
-    print(f"wrote {args.results}/event_loop.{{json,md,svg}}")
+    print(f"wrote {args.results}/event_loop.{{json,md,svg}} and event_loop.ko.{{md,svg}}")
 
 
 if __name__ == "__main__":
