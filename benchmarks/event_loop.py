@@ -49,7 +49,7 @@ COLORS = {"thread per connection": "#2f80ed", "toy loop": "#ea580c", "asyncio": 
 DASHES = {"thread per connection": "", "toy loop": "8 4", "asyncio": "2 3"}
 PAYLOAD = bytes(64)
 # What the table and chart say, per language: the Korean page shows event_loop.ko.{md,svg}, the English one
-# event_loop.{md,svg}, both drawn from the same event_loop.json.
+# event_loop.en.{md,svg}, all drawn from the same event_loop.json.
 WORDS = {
     "en": {
         "names": {},
@@ -244,7 +244,7 @@ def render_markdown(data: dict, lang: str = "en") -> str:
     settings, m = data["settings"], data["machine"]
 
     def table(section: str, title: str, cell) -> list[str]:
-        # Each table is a named section that pages can include: --8<-- "benchmarks/results/event_loop.md:throughput"
+        # Each table is a named section that pages can include: --8<-- "benchmarks/results/event_loop.en.md:throughput"
         rows = [
             title,
             "",
@@ -363,9 +363,11 @@ def _nice_step(raw: float) -> int:
 def write_outputs(data: dict, results: Path) -> None:
     results.mkdir(parents=True, exist_ok=True)
     (results / "event_loop.json").write_text(json.dumps(data, indent=2) + "\n")
-    for lang, suffix in (("en", ""), ("ko", ".ko")):
-        (results / f"event_loop{suffix}.md").write_text(render_markdown(data, lang))
-        (results / f"event_loop{suffix}.svg").write_text(render_svg(data, lang))
+    for lang in (
+        WORDS
+    ):  # event_loop.en.md on the English page, event_loop.ko.md on the Korean (tools/checks/pages.py pairs them)
+        (results / f"event_loop.{lang}.md").write_text(render_markdown(data, lang))
+        (results / f"event_loop.{lang}.svg").write_text(render_svg(data, lang))
 
 
 def main() -> None:
@@ -419,7 +421,7 @@ def main() -> None:
         median["runs"] = results
         data["results"].setdefault(name, {})[str(clients)] = median
     write_outputs(data, args.results)
-    print(f"wrote {args.results}/event_loop.{{json,md,svg}} and event_loop.ko.{{md,svg}}")
+    print(f"wrote {args.results}/event_loop.json and event_loop.{{en,ko}}.{{md,svg}}")
 
 
 if __name__ == "__main__":

@@ -133,3 +133,15 @@ def test_a_topic_list_that_cannot_be_made_fails(tmp_path: Path, change, expected
 def test_a_malformed_topic_list_line_fails(tmp_path: Path) -> None:
     with pytest.raises(TransformError, match=r"line 1: malformed topic list"):
         convert(project(tmp_path), "{{ topics }}")
+
+
+def test_per_language_includes_pair_with_their_own_language_only() -> None:
+    """A file drawn per language (event_loop.ko.md / event_loop.en.md) pairs across the two pages like a
+    diagram tagged -ko/-en; a Korean page including the English file does not."""
+    from tools.checks.pages import structure
+
+    ko = structure('--8<-- "benchmarks/results/event_loop.ko.md:cpu"\n--8<-- "x.py:a"\n', "ko")["includes"]
+    en = structure('--8<-- "benchmarks/results/event_loop.en.md:cpu"\n--8<-- "x.py:a"\n', "en")["includes"]
+    wrong = structure('--8<-- "benchmarks/results/event_loop.en.md:cpu"\n--8<-- "x.py:a"\n', "ko")["includes"]
+    assert ko == en == ["benchmarks/results/event_loop.{lang}.md:cpu", "x.py:a"]
+    assert wrong != en

@@ -32,7 +32,8 @@ def structure(text: str, lang: str | None = None) -> dict[str, list]:
     """What must be identical between the two languages of a page, in order. A diagram drawn once per
     language is tagged with the page's language (`chain-ko` on the Korean page, `chain-en` on the English):
     given `lang`, that suffix reads as `-{lang}`, so the pair compares equal and a page showing the other
-    language's picture does not."""
+    language's picture does not. An included file made per language (`event_loop.ko.md` on the Korean page,
+    `event_loop.en.md` on the English) pairs the same way."""
     headings, embeds, includes = [], [], []
     for number, line in outside_fences(text):
         if match := HEADING.match(line):
@@ -45,5 +46,8 @@ def structure(text: str, lang: str | None = None) -> dict[str, list]:
             embeds.append((match[1], match[2], tag))
     for line in text.split("\n"):  # snippet includes live inside fences
         if match := INCLUDE.match(line):
-            includes.append(match[1])
+            path = match[1]
+            if lang:  # a file made per language (event_loop.ko.md, event_loop.en.md): its own language's, as diagrams
+                path = re.sub(rf"\.{lang}(\.\w+)(?=:|$)", r".{lang}\1", path)
+            includes.append(path)
     return {"headings": headings, "embeds": embeds, "includes": includes}
