@@ -105,11 +105,11 @@ WORDS = {
     "ko": {
         "loop": "이벤트 루프",
         "kernel": "커널(select)",
-        "ask": "pass {n}: 준비된 소켓은?",
+        "ask": "{n}번째 바퀴: 준비된 소켓은?",
         "ready": "{names} 읽기 가능",
         "none": "준비된 소켓 없음",
         "readable": "{name} 콜백: recv {n}바이트",
-        "soon": "지난 pass에서 call_soon()으로 예약한 콜백",
+        "soon": "지난 바퀴에서 call_soon()으로 예약한 콜백",
         "slow": "1.0초 타이머: 2초 동안 막음",
         "late": "1.5초 타이머: {at:.1f}초에야 실행",
     },
