@@ -116,6 +116,11 @@ def test_code_blocks_leave_the_search_index_and_inline_code_stays(tmp_path: Path
     text = "<p>Call <code>recv_exactly()</code>.</p> <pre><code>def recv_exactly(sock, n):\n    ...</code></pre> <p>After.</p>"
     index.write_text(json.dumps({"config": {}, "docs": [{"location": "x/", "title": "X", "text": text}]}))
     drop_code_from_search(tmp_path)
-    assert (
-        json.loads(index.read_text())["docs"][0]["text"] == "<p>Call <code>recv_exactly()</code>.</p>   <p>After.</p>"
-    )
+    assert json.loads(index.read_text())["docs"][0]["text"] == " Call recv_exactly().     After. "
+
+
+def test_search_text_keeps_words_apart_across_blocks_and_entities_as_they_are() -> None:
+    from hooks.site_files import search_text
+
+    html = '<ul><li>TIME_WAIT</li><li><a href="#x">CLOSE_WAIT</a> &lt;b&gt;</li></ul><p>끝</p><p>다음 <strong>굵게</strong></p>'
+    assert search_text(html).split() == ["TIME_WAIT", "CLOSE_WAIT", "&lt;b&gt;", "끝", "다음", "굵게"]
