@@ -116,8 +116,10 @@ def search_text(html: str) -> str:
     """What search needs of a section's HTML: its words. Code blocks go (half the index, and nobody
     searches a listing), and so do the tags around the words, 33 KB over both languages; a block
     boundary stays a space so that words of two paragraphs do not run together. Inline code keeps its
-    text, and entities stay as they are (Material shows a result's text as HTML)."""
-    return INLINE_TAG.sub("", BLOCK_TAG.sub(" ", CODE_BLOCK.sub(" ", html)))
+    text, and entities stay as they are (Material shows a result's text as HTML). The glossary's search
+    pairs (hooks/glossary.py) stay in their <span hidden>: found, never shown."""
+    body, hidden, pairs = html.partition("<span hidden>")
+    return INLINE_TAG.sub("", BLOCK_TAG.sub(" ", CODE_BLOCK.sub(" ", body))) + hidden + pairs
 
 
 def drop_code_from_search(site_dir: Path) -> None:

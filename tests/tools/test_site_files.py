@@ -124,3 +124,5 @@ def test_search_text_keeps_words_apart_across_blocks_and_entities_as_they_are() 
 
     html = '<ul><li>TIME_WAIT</li><li><a href="#x">CLOSE_WAIT</a> &lt;b&gt;</li></ul><p>끝</p><p>다음 <strong>굵게</strong></p>'
     assert search_text(html).split() == ["TIME_WAIT", "CLOSE_WAIT", "&lt;b&gt;", "끝", "다음", "굵게"]
+    # the glossary's search pairs, appended by hooks/glossary.py, stay hidden in the results
+    assert search_text("<p>파드</p> <span hidden>Pod 팟</span>") == " 파드  <span hidden>Pod 팟</span>"
