@@ -132,13 +132,16 @@ FOLDED_CODE = """async () => {
   for (const d of folded) d.open = true;
   await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
   const blocks = folded.flatMap(d => [...d.querySelectorAll(":scope > .highlight")]);
-  return {
+  const found = {
     folded: folded.length, laidOut,
     hidden: blocks.filter(b => !b.querySelector("pre > code").checkVisibility()).length,
     noCopy: blocks.filter(b => !b.querySelector("button[data-md-type=copy]")).length,
     wideNotFocusable: matchMedia("(hover)").matches ? blocks.map(b => b.querySelector("pre > code"))
       .filter(c => c.scrollWidth > c.clientWidth && c.getAttribute("tabindex") !== "0").length : 0,
   };
+  for (const d of folded) d.open = false;  // as the reader left it: the language switch check comes next
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  return found;
 }"""
 
 
