@@ -72,12 +72,12 @@ WORDS = {
         "names": {"thread per connection": "연결당 스레드", "toy loop": "예제 루프(콜백)", "asyncio": "asyncio"},
         "clients": "동시 클라이언트 수",
         "throughput": "초당 에코 왕복 횟수, {repeats}번 잰 값의 중앙값(클수록 좋음):",
-        "latency": "중앙값 실행에서 왕복 한 번의 지연, p50 / p99(ms):",
-        "cpu": "중앙값 실행에서 서버의 CPU 사용량, 사용자 + 시스템(1.00은 코어 하나를 계속 쓴 것):",
-        "runs": "모든 실행의 초당 왕복 횟수(*: 그동안 다른 프로세스가 CPU를 {noise:g}개 넘게 써서, 더 조용한 실행이 "
+        "latency": "처리량이 중앙값인 실행에서 왕복 한 번의 지연, p50 / p99(ms):",
+        "cpu": "처리량이 중앙값인 실행에서 서버의 CPU 사용량, 사용자 + 시스템(1.00은 코어 하나를 계속 쓴 것):",
+        "runs": "모든 실행의 초당 왕복 횟수(*: 그동안 다른 프로세스가 {noise:g}코어 넘게 써서, 더 조용한 실행이 "
         "있으면 중앙값에 쓰지 않음):",
-        "machine": "CPU {nproc}개({cpu}), 파이썬 {python}, {system}, {date}. 실행마다 {warmup:g}초 예열 뒤 {duration:g}초 "
-        "측정, 페이로드 {payload}바이트, 클라이언트마다 요청 하나씩; {pinning}.",
+        "machine": "vCPU {nproc}개({cpu}), 파이썬 {python}, {system}, {date}. 실행마다 {warmup:g}초 예열 뒤 {duration:g}초 "
+        "측정, 페이로드 {payload}바이트, 클라이언트마다 한 번에 요청 하나. {pinning}.",
         "pinning": {
             "server process on CPU 0, load process on CPU 1": "서버 프로세스는 CPU 0, 부하 프로세스는 CPU 1에 고정"
         },
