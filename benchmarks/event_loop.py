@@ -56,9 +56,10 @@ WORDS = {
         "clients": "concurrent clients",
         "throughput": "Echo round trips per second, median of {repeats} runs (higher is better):",
         "latency": "Latency of one round trip in the median run, p50 / p99 in ms:",
-        "cpu": "Server CPU in the median run, user + system (1.00 is one core busy all the time):",
+        "cpu": 'Server CPU in the median run, user + system (1.00 is one core busy all the time; CPU is counted from the load\'s "measuring" message to its result, a little longer than the measured seconds it is divided by, so a busy core can show slightly over 1.00):',
         "runs": "Every run, round trips per second (* other processes used more than {noise:g} of a CPU meanwhile: "
         "not used for the median when a quieter run exists):",
+        "runs_unmarked": "Every run, round trips per second (in none did other processes use more than {noise:g} of a CPU):",
         "machine": "{nproc} CPUs ({cpu}), Python {python}, {system}, {date}. {duration:g} s measured per run after "
         "{warmup:g} s of warm-up, {payload}-byte payloads, one request in flight per client; {pinning}.",
         "pinning": {},
@@ -73,9 +74,10 @@ WORDS = {
         "clients": "동시 클라이언트 수",
         "throughput": "초당 에코 왕복 횟수, {repeats}번 잰 값의 중앙값(클수록 좋음):",
         "latency": "처리량이 중앙값인 실행에서 왕복 한 번의 지연, p50 / p99(ms):",
-        "cpu": "처리량이 중앙값인 실행에서 서버의 CPU 사용량, 사용자 + 시스템(1.00은 코어 하나를 계속 쓴 것):",
+        "cpu": "처리량이 중앙값인 실행에서 서버의 CPU 사용량, 사용자 + 시스템(1.00은 코어 하나를 계속 쓴 것. CPU 시간은 부하 프로세스가 측정 시작을 알린 때부터 결과를 보낼 때까지 재고 측정 시간으로 나누므로, 코어를 꽉 채우면 1.00을 조금 넘을 수 있음):",
         "runs": "모든 실행의 초당 왕복 횟수(*: 그동안 다른 프로세스가 {noise:g}코어 넘게 써서, 더 조용한 실행이 "
         "있으면 중앙값에 쓰지 않음):",
+        "runs_unmarked": "모든 실행의 초당 왕복 횟수(어느 실행에서도 다른 프로세스가 {noise:g}코어 넘게 쓰지 않음):",
         "machine": "vCPU {nproc}개({cpu}), 파이썬 {python}, {system}, {date}. 실행마다 {warmup:g}초 예열 뒤 {duration:g}초 "
         "측정, 페이로드 {payload}바이트, 클라이언트마다 한 번에 요청 하나. {pinning}.",
         "pinning": {
@@ -263,9 +265,12 @@ def render_markdown(data: dict, lang: str = "en") -> str:
     )
     lines += table("latency", words["latency"], lambda r: f"{r['p50_ms']:.2f} / {r['p99_ms']:.2f}")
     lines += table("cpu", words["cpu"], lambda r: f"{r['server_user_cpu']:.2f} + {r['server_system_cpu']:.2f}")
+    marked = any(
+        run["other_cpu"] > NOISE for per in data["results"].values() for r in per.values() for run in r["runs"]
+    )
     lines += table(
         "runs",
-        words["runs"].format(noise=NOISE),
+        words["runs" if marked else "runs_unmarked"].format(noise=NOISE),
         lambda r: " · ".join(
             f"{run['round_trips_per_s']:,}" + ("*" if run["other_cpu"] > NOISE else "") for run in r["runs"]
         ),
