@@ -71,7 +71,7 @@ WORDS = {
     },
     "ko": {
         "names": {"thread per connection": "연결당 스레드", "toy loop": "예제 루프(콜백)", "asyncio": "asyncio"},
-        "clients": "동시 클라이언트 수",
+        "clients": "동시 연결 수",
         "throughput": "초당 에코 왕복 횟수, {repeats}번 잰 값의 중앙값(클수록 좋음):",
         "latency": "처리량이 중앙값인 실행에서 왕복 한 번의 지연, p50 / p99(ms):",
         "cpu": "처리량이 중앙값인 실행에서 서버의 CPU 사용량, 사용자 + 시스템(1.00은 코어 하나를 계속 쓴 것. CPU 시간은 부하 프로세스가 측정 시작을 알린 때부터 결과를 보낼 때까지 재고 측정 시간으로 나누므로, 코어를 꽉 채우면 1.00을 조금 넘을 수 있음):",
@@ -83,10 +83,10 @@ WORDS = {
         "pinning": {
             "server process on CPU 0, load process on CPU 1": "서버 프로세스는 CPU 0, 부하 프로세스는 CPU 1에 고정"
         },
-        "title": "동시 클라이언트 수에 따른 초당 에코 왕복 횟수",
+        "title": "동시 연결 수에 따른 초당 에코 왕복 횟수",
         "desc": "루프백 에코 측정, CPU {nproc}개. {summary}.",
         "point": "{n}개일 때 {value}",
-        "x_axis": "동시 클라이언트 수(로그 눈금)",
+        "x_axis": "동시 연결 수(로그 눈금)",
         "y_axis": "초당 왕복 횟수",
     },
 }
