@@ -126,6 +126,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def _send(self, status: int, headers: list[tuple[str, str]], payload: bytes) -> None:
         self.send_response(status)
+        asked = {o.strip().lower() for v in self.headers.get_all("Connection", []) for o in v.split(",")}
+        if "close" in asked and all(name.lower() != "connection" for name, _ in headers):
+            headers = [*headers, ("Connection", "close")]  # a server SHOULD say it closes (RFC 9112 §9.6)
         for name, value in headers:
             self.send_header(name, value)  # "Connection: close" also makes http.server close after it
         self.end_headers()

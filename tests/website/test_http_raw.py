@@ -210,6 +210,7 @@ def test_fetch_page_with_content_length(server: LocalHTTPServer) -> None:
         ("date", "Sun, 06 Nov 1994 08:49:37 GMT"),
         ("content-type", "text/html; charset=utf-8"),
         ("content-length", str(len(response.body))),
+        ("connection", "close"),  # fetch() asks to close; the server says it does (RFC 9112 §9.6 SHOULD)
     )
     assert b"Hello from www.example.test" in response.body
 
