@@ -13,7 +13,10 @@ from hooks.html_output import compact, valid
 
 def test_compact_drops_unstyled_pygments_spans_but_keeps_their_text() -> None:
     html = '<pre><span></span><code><span class="kn">import</span><span class="w"> </span><span class="nn">os</span><span class="n">x</span><span class="p">(</span><span class="o">+</span><span class="ow">in</span>\n</code></pre>'
-    assert compact(html) == '<pre><code><span class="kn">import</span> <span class="nn">os</span>x(+<span class="ow">in</span>\n</code></pre>'
+    assert (
+        compact(html)
+        == '<pre><code><span class="kn">import</span> <span class="nn">os</span>x(+<span class="ow">in</span>\n</code></pre>'
+    )
 
 
 def test_checkbox_toggles_lose_autocomplete_other_inputs_keep_it() -> None:
