@@ -91,20 +91,49 @@ async def axe_violations(page) -> list[str]:
     ]
 
 
-CELLS = """() => [...document.querySelectorAll(".nb-cell")].map(cell => {
-  const code = cell.querySelector("pre > code"), samps = cell.querySelectorAll(".nb-output samp");
-  return {
-    notebook: cell.dataset.notebook, tag: cell.dataset.tag,
-    code: !!code && code.checkVisibility(),
-    copy: cell.querySelectorAll("button[data-md-type=copy]").length,
-    outputs: [...samps].map(s => ({text: s.innerText, tabindex: s.getAttribute("tabindex")})),
-  };
-})"""
+# Each cell is scrolled to first, as a reader comes to it: Material gives a code block its copy button once
+# it is on screen (content.lazy, mkdocs.yml). ON_SCREEN waits for the button (Material adds it from an
+# IntersectionObserver callback) up to a hang limit, then the check reports whether it came; BACK_TO_TOP
+# leaves the page as it was.
+ON_SCREEN = """async (element) => {
+  for (let i = 0; i < 100 && (i < 2 || !element.querySelector("button[data-md-type=copy]")); i++) {
+    element.scrollIntoView();  // again each time: blocks above it that get their button can move it
+    await new Promise(r => setTimeout(r, 50));
+  }
+}"""
+# Until no transition runs on what is shown: axe measures colours, and a fade (the header's page title
+# after a scroll, a scheme switch) is half-way colours.
+SETTLED = """async () => {
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const running = () => document.getAnimations().some(a => a instanceof CSSTransition && a.playState === "running"
+    && a.effect.target.checkVisibility());
+  for (let i = 0; i < 100 && running(); i++) await new Promise(r => setTimeout(r, 50));
+}"""
+BACK_TO_TOP = f"""async () => {{
+  scrollTo(0, 0);
+  await ({SETTLED})();
+}}"""
+CELLS = f"""async () => {{
+  const onScreen = {ON_SCREEN}, backToTop = {BACK_TO_TOP};
+  const found = [];
+  for (const cell of document.querySelectorAll(".nb-cell")) {{
+    await onScreen(cell);
+    const code = cell.querySelector("pre > code"), samps = cell.querySelectorAll(".nb-output samp");
+    found.push({{
+      notebook: cell.dataset.notebook, tag: cell.dataset.tag,
+      code: !!code && code.checkVisibility(),
+      copy: cell.querySelectorAll("button[data-md-type=copy]").length,
+      outputs: [...samps].map(s => ({{text: s.innerText, tabindex: s.getAttribute("tabindex")}})),
+    }});
+  }}
+  await backToTop();
+  return found;
+}}"""
 
 
 async def embedded_cells(page) -> list[str]:
-    """Every embedded cell shows its code with a copy button, then exactly the output the notebook stores,
-    as program output (<samp>, which Material's script leaves alone), focusable so a wide one can scroll."""
+    """Every embedded cell, once on screen, shows its code with a copy button, then exactly the output the
+    notebook stores, as program output (<samp>, which Material's script leaves alone), focusable so a wide one can scroll."""
     problems = []
     for cell in await page.evaluate(CELLS):
         name = f"{cell['notebook']}:{cell['tag']}"
@@ -126,29 +155,30 @@ async def embedded_cells(page) -> list[str]:
     return problems
 
 
-FOLDED_CODE = """async () => {
+FOLDED_CODE = f"""async () => {{
+  const onScreen = {ON_SCREEN}, backToTop = {BACK_TO_TOP};
   const folded = [...document.querySelectorAll(".md-typeset details:not([open])")].filter(d => d.querySelector(":scope > .highlight"));
   const laidOut = folded.filter(d => d.querySelector(":scope > .highlight").getClientRects().length > 0).length;
   for (const d of folded) d.open = true;
-  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
   const blocks = folded.flatMap(d => [...d.querySelectorAll(":scope > .highlight")]);
-  const found = {
+  for (const b of blocks) await onScreen(b);  // as a reader who opened it sees it (ON_SCREEN says why)
+  const found = {{
     folded: folded.length, laidOut,
     hidden: blocks.filter(b => !b.querySelector("pre > code").checkVisibility()).length,
     noCopy: blocks.filter(b => !b.querySelector("button[data-md-type=copy]")).length,
     wideNotFocusable: matchMedia("(hover)").matches ? blocks.map(b => b.querySelector("pre > code"))
       .filter(c => c.scrollWidth > c.clientWidth && c.getAttribute("tabindex") !== "0").length : 0,
-  };
+  }};
   for (const d of folded) d.open = false;  // as the reader left it: the language switch check comes next
-  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  await backToTop();
   return found;
-}"""
+}}"""
 
 
 async def folded_code(page) -> list[str]:
     """Code folded into a closed <details> (코드 보기) is not laid out while closed (extra.css: Material measures
-    every code block at load, and each hidden one cost a forced layout), and once opened shows its code with
-    Material's copy button, a wide block focusable so it can scroll."""
+    every code block at load, and each hidden one cost a forced layout), and once opened and on screen shows
+    its code with Material's copy button, a wide block focusable so it can scroll."""
     found = await page.evaluate(FOLDED_CODE)
     problems = []
     if found["laidOut"]:
@@ -224,6 +254,7 @@ async def visit(page, base_url: str, root: Path, name: str, lang: str) -> list[s
             await page.emulate_media(color_scheme=color_scheme)
             expected = "slate" if color_scheme == "dark" else "default"
             await page.wait_for_function(f"document.body.getAttribute('data-md-color-scheme') === '{expected}'")
+            await page.evaluate(SETTLED)
             problems += [f"({color_scheme}) {p}" for p in await axe_violations(page)]
             problems += [f"({color_scheme}) {p}" for p in await diagrams_shown(page, color_scheme)]
         problems += await folded_code(page)
