@@ -92,6 +92,29 @@ def test_dark_mode_toggles_and_persists_across_pages(page, base_url: str) -> Non
     assert scheme(page) == "slate", "the chosen dark scheme did not carry over to the next page"
 
 
+def test_dark_mode_toggle_works_from_the_keyboard(page, base_url: str) -> None:
+    """Enter on the focused toggle moves to the next option (system -> light -> dark -> system), as Material's
+    own toggle did (overrides/partials/palette.html replaces it); the browser UI's colour metas follow."""
+    page.emulate_media(color_scheme="light")
+    page.goto(base_url + "/")
+    page.focus("#__palette_0")
+    seen = []
+    for _ in range(3):
+        page.keyboard.press("Enter")
+        page.wait_for_function("!document.body.hasAttribute('data-md-color-switching')")
+        seen.append(
+            page.evaluate(
+                "[document.activeElement.id, document.body.getAttribute('data-md-color-scheme'),"
+                " document.querySelector('meta[name=color-scheme]').content]"
+            )
+        )
+    assert seen == [
+        ["__palette_1", "default", "light"],
+        ["__palette_2", "slate", "dark"],
+        ["__palette_0", "default", "light"],
+    ]
+
+
 def test_korean_lines_break_between_words(page, base_url: str) -> None:
     page.goto(base_url + url_path("tcp-ip/index", "ko"))
     assert page.evaluate("getComputedStyle(document.querySelector('.md-typeset p')).wordBreak") == "keep-all"
