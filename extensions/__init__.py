@@ -4,6 +4,7 @@
 - extensions.diagrams — `{{ diagram("notebook", "tag", "alt") }}`: the SVG drawn from a cell's Mermaid output
 - extensions.glossary — tooltips on the first use of each glossary term, and `{{ glossary() }}`, the list
 - extensions.topics — `{{ topics() }}`: the home page's list of topics, made from nav
+- extensions.tables — each table in a div of its own, so Material's script restyles only the table at load
 - extensions._page — what they share: TransformError naming the page and line, fences, labels
 
 Each is listed under `markdown_extensions` in mkdocs.yml with its options (paths from `!relative $config_dir`,

@@ -131,6 +131,11 @@ SITEMAP = """<?xml version="1.0" encoding="UTF-8"?>
             "site/index.html: no meta description",
         ),
         ("index.html", html("ko", body='<a href="#nowhere">x</a>'), "missing anchor #nowhere"),
+        (
+            "index.html",
+            html("ko", body="<p>표</p><table><tr><td>1</td></tr></table>"),
+            '1 <table> not in a <div class="tablewrap"> of its own',
+        ),
         ("index.html", html("ko", body=INCOMPRESSIBLE), "bytes of HTML gzip-compressed, over the 20480-byte budget"),
         ("assets/big.js", "x" * 3_000_001, "site/: 30"),  # the whole site over SITE_BUDGET, largest file named
         ("index.html", html("ko", body='{{ cell("a", "b") }}'), "unprocessed"),
@@ -155,7 +160,11 @@ SITEMAP = """<?xml version="1.0" encoding="UTF-8"?>
 def test_site_problems_are_named(tmp_path: Path, file: str, text: str, expected: str) -> None:
     write(
         tmp_path / "index.html",
-        html("ko", body='<h2 id="ok">ok</h2><a href="#ok">ok</a><a href="https://www.rfc-editor.org/">rfc</a>'),
+        html(
+            "ko",
+            body='<h2 id="ok">ok</h2><a href="#ok">ok</a><a href="https://www.rfc-editor.org/">rfc</a>'
+            '<div class="tablewrap"><table><tr><td>1</td></tr></table></div><table class="highlighttable"></table>',
+        ),
     )
     write(tmp_path / "en/index.html", html("en"))
     for prefix in ("", "en/"):

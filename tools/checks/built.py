@@ -1,5 +1,5 @@
-"""Checks of the built site: size budgets (each page, the whole site), <html lang>, Korean labels, deferred scripts, language
-switcher, links and anchors, requests to other hosts, embeds present, meta descriptions, and hreflang
+"""Checks of the built site: size budgets (each page, the whole site), <html lang>, Korean labels, deferred scripts, tables in
+their own div, language switcher, links and anchors, requests to other hosts, embeds present, meta descriptions, and hreflang
 alternates in each language's sitemap.xml."""
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ class _Page(HTMLParser):
         self.blocking_scripts: list[str] = []  # <script src> without defer/async: the parser stops for it
         self.description: str | None = None  # <meta name="description">
         self.labels: list[str] = []  # words the page shows or reads out: title, aria-label, placeholder, alt
+        self.loose_tables = 0  # <table> without a class, not in a div of its own (extensions/tables.py says why)
+        self._previous: tuple[str, set[str]] = ("", set())  # the last start tag and its classes
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -51,6 +53,9 @@ class _Page(HTMLParser):
         classes = set((a.get("class") or "").split())
         if (tag == "div" and "nb-cell" in classes) or (tag == "figure" and "diagram" in classes):
             self.embeds += 1
+        if tag == "table" and "class" not in a and self._previous != ("div", {"tablewrap"}):
+            self.loose_tables += 1
+        self._previous = (tag, classes)
 
 
 def _svg_ids(path: Path) -> frozenset[str]:
@@ -137,6 +142,11 @@ def site_problems(site: Path, docs: Path | None = None) -> list[str]:
                     found.append(f"{name}: {label} is not in Korean")
         for src in page.blocking_scripts:
             found.append(f"{name}: <script src={src}> is not deferred (overrides/main.html defers Material's scripts)")
+        if page.loose_tables and not rel.endswith("404.html"):
+            found.append(
+                f'{name}: {page.loose_tables} <table> not in a <div class="tablewrap"> of its own: Material\'s script'
+                " would restyle the whole article at load (extensions.tables in mkdocs.yml wraps them)"
+            )
         if rel.endswith("404.html"):
             continue  # links on 404 pages are absolute to SITE_URL, checked on the pages themselves
         if set(page.hreflang) != set(LANGUAGES):

@@ -15,7 +15,8 @@
   function metas() {
     const style = getComputedStyle(document.querySelector("[data-md-component=header]"));
     const scheme = style.colorScheme, background = style.backgroundColor; // both read before either is set
-    meta("color-scheme").content = scheme;
+    // Writing the color-scheme meta restyles the whole page, even with the same value: only when it differs.
+    if (meta("color-scheme").content !== scheme) meta("color-scheme").content = scheme;
     meta("theme-color").content =
       "#" + background.match(/\d+/g).slice(0, 3).map((v) => (+v).toString(16).padStart(2, "0")).join("");
   }
