@@ -15,7 +15,7 @@ Measured, each 7 times, interleaved, median reported:
 - round trip: 64 bytes out, the same 64 bytes back, on one open connection.
 - new connection: connect, one 64-byte round trip, close: the proxy dials a Pod each time.
 
-Results go to benchmarks/results/userspace_proxy.json and .md.
+Results go to benchmarks/results/userspace_proxy.json, .en.md and .ko.md (each page's labels).
 """
 
 from __future__ import annotations
@@ -45,6 +45,18 @@ ROWS = {
     "throughput_mb_s": "bulk transfer, MB/s",
     "round_trip": "round trip on an open connection, p50 / p99 µs",
     "new_connection": "new connection + one round trip, p50 / p99 µs",
+}
+# The Korean page includes userspace_proxy.ko.md: the same figures under Korean labels.
+LABELS = {
+    "en": {"head": ("measurement", "direct", "through the userspace proxy"), "rows": ROWS},
+    "ko": {
+        "head": ("측정 항목", "직접 연결", "유저스페이스 프록시 경유"),
+        "rows": {
+            "throughput_mb_s": "대량 전송, MB/s",
+            "round_trip": "열린 연결의 왕복, p50 / p99 µs",
+            "new_connection": "새 연결 + 왕복 한 번, p50 / p99 µs",
+        },
+    },
 }
 
 
@@ -178,7 +190,7 @@ def median_run(runs: list[dict]) -> dict:
     }
 
 
-def render_markdown(data: dict) -> str:
+def render_markdown(data: dict, lang: str = "en") -> str:
     direct, proxied = data["median"]["direct"], data["median"]["userspace proxy"]
     s, m = data["settings"], data["machine"]
 
@@ -187,18 +199,26 @@ def render_markdown(data: dict) -> str:
             return f"{result[key]:,.0f}"
         return f"{result[key]['p50_us']:,.0f} / {result[key]['p99_us']:,.0f}"
 
+    labels = LABELS[lang]
     lines = [
         f"Each cell is the median of {s['runs']} runs; {s['bulk_mb']} MiB bulk transfer, {s['round_trips']:,} round trips "
         f"of 64 bytes, {s['connections']:,} new connections. {m['nproc']} CPUs ({m['cpu']}), "
         f"Python {m['python']}, {m['system']}, {m['date']}.",
         "",
         "<!-- --8<-- [start:results] -->",
-        "| measurement | direct | through the userspace proxy |",
+        "| {} | {} | {} |".format(*labels["head"]),
         "| --- | ---: | ---: |",
     ]
-    lines += [f"| {label} | {cell(direct, key)} | {cell(proxied, key)} |" for key, label in ROWS.items()]
+    lines += [f"| {label} | {cell(direct, key)} | {cell(proxied, key)} |" for key, label in labels["rows"].items()]
     lines += ["<!-- --8<-- [end:results] -->", ""]
     return "\n".join(lines)
+
+
+def write_markdown(data: dict) -> None:
+    """userspace_proxy.en.md and userspace_proxy.ko.md, the same figures under each page's labels."""
+    for lang in ("en", "ko"):
+        name = f"userspace_proxy.{lang}.md"
+        (RESULTS / name).write_text(render_markdown(data, lang))
 
 
 def main() -> None:
@@ -210,8 +230,7 @@ def main() -> None:
     parser.add_argument("--render", action="store_true", help="only redraw the .md from the .json")
     args = parser.parse_args()
     if args.render:
-        data = json.loads((RESULTS / "userspace_proxy.json").read_text())
-        (RESULTS / "userspace_proxy.md").write_text(render_markdown(data))
+        write_markdown(json.loads((RESULTS / "userspace_proxy.json").read_text()))
         return
     context = multiprocessing.get_context("spawn")
     pin(0)
@@ -251,7 +270,7 @@ def main() -> None:
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "userspace_proxy.json").write_text(json.dumps(data, indent=2) + "\n")
-    (RESULTS / "userspace_proxy.md").write_text(render_markdown(data))
+    write_markdown(data)
     print(render_markdown(data))
 
 

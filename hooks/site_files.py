@@ -7,7 +7,7 @@ worker loads only `lunr.stemmer.support`, one `lunr.<lang>` per language other t
 imports nothing at all for an English-only index). So each tree keeps exactly the files its own
 search `lang` needs, and no `.map` (they are read only by a browser's developer tools; the
 `sourceMappingURL` comment goes too, so the tools do not ask for a missing file). What remains is
-checked against tools/checks/budgets.py's SITE_BUDGET by tests/site.
+checked against tools/checks/budgets.py's SHELL_BUDGET by tests/site.
 
 The search index leaves out code blocks (`<pre>`: cells, their outputs, included snippets), which were half of
 it: a reader searches for what the prose explains, and names in the prose (`recv_exactly()`) stay searchable.

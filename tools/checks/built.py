@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from tools.checks.budgets import PAGE_BUDGET, PAGE_GZIP_LEVEL, SITE_BUDGET
+from tools.checks.budgets import PAGE_BUDGET, PAGE_GZIP_LEVEL, SEARCH_BUDGET, SHELL_BUDGET
 from tools.checks.pages import LANGUAGES, structure
 
 NOT_FETCHED = {"canonical", "alternate", "prev", "next", "author", "license"}  # <link rel> a browser does not load
@@ -119,6 +119,12 @@ def _source(docs: Path, lang: str, rel: str) -> Path | None:
     return None
 
 
+def _is_content(site: Path, file: Path) -> bool:
+    """A page (each within PAGE_BUDGET) or a search index (SEARCH_BUDGET); 404 pages count as the shell."""
+    rel = file.relative_to(site).as_posix()
+    return (file.name == "index.html" and rel not in ("404.html", "en/404.html")) or file.name == "search_index.json"
+
+
 def site_problems(site: Path, docs: Path | None = None) -> list[str]:
     """Size budget, <html lang>, language switcher, links and anchors, requests to other hosts, embeds,
     and hreflang alternates in each language's sitemap.xml."""
@@ -190,14 +196,22 @@ def site_problems(site: Path, docs: Path | None = None) -> list[str]:
             )
     for prefix in LANGUAGES.values():
         found += _sitemap_problems(site, prefix)
-    total = sum(f.stat().st_size for f in site.rglob("*") if f.is_file())
-    if total > SITE_BUDGET:
-        biggest = sorted((f for f in site.rglob("*") if f.is_file()), key=lambda f: f.stat().st_size, reverse=True)[:3]
+    files = [f for f in site.rglob("*") if f.is_file()]
+    shell = [f for f in files if not _is_content(site, f)]
+    total = sum(f.stat().st_size for f in shell)
+    if total > SHELL_BUDGET:
+        biggest = sorted(shell, key=lambda f: f.stat().st_size, reverse=True)[:3]
         found.append(
-            f"site/: {total} bytes in all, over the {SITE_BUDGET}-byte budget (largest: "
+            f"site/: {total} bytes besides the pages and search indexes, over the {SHELL_BUDGET}-byte budget"
+            " (largest: "
             + ", ".join(f"{f.relative_to(site).as_posix()} {f.stat().st_size}" for f in biggest)
             + "); hooks/site_files.py prunes what no reader loads"
         )
+    for index in sorted(site.rglob("search_index.json")):
+        if (size := index.stat().st_size) > SEARCH_BUDGET:
+            found.append(
+                f"site/{index.relative_to(site).as_posix()}: {size} bytes, over the {SEARCH_BUDGET}-byte budget"
+            )
     for css in sorted(site.rglob("*.css")):
         for url in re.findall(
             r"url\(\s*['\"]?((?:https?:)?//[^'\")]+)", css.read_text(encoding="utf-8", errors="replace")

@@ -58,11 +58,6 @@ KNOWN_UNUSED = frozenset(
         "snippets/iac/stack.py:stack",
         "snippets/iac/templates/app_v2.yaml:template",
         "snippets/iac/templates/fails.yaml:template",
-        "snippets/kube_proxy/iptables_model.py:dead-pod",
-        "snippets/kube_proxy/pods.py:client",
-        "snippets/kube_proxy/pods.py:pod",
-        "snippets/kube_proxy/userspace.py:relay",
-        "snippets/kube_proxy/userspace.py:service-table",
         "snippets/kubernetes_order/api_server.py:admission",
         "snippets/kubernetes_order/api_server.py:bind",
         "snippets/kubernetes_order/api_server.py:store",
@@ -78,7 +73,7 @@ KNOWN_UNUSED = frozenset(
         "snippets/kubernetes_order/scheduler.py:filter-score",
     }
 )
-KNOWN_CEILING = 55  # the list's length now (100 when it was made): it may shrink, never grow
+KNOWN_CEILING = 50  # the list's length now (100 when it was made): it may shrink, never grow
 
 
 def markers(root: Path) -> tuple[dict[tuple[str, str], int], list[str]]:
