@@ -105,6 +105,40 @@ class ClusterDNS:
         self.close()
 
 
+SEQUENCE_WORDS = {
+    "ko": {
+        "pod": "파드(스텁 리졸버)",
+        "cluster": "클러스터 DNS(cluster.local.)",
+        "upstream": "상위 DNS",
+        "answer": "답:",
+    },
+    "en": {
+        "pod": "Pod (stub resolver)",
+        "cluster": "cluster DNS (cluster.local.)",
+        "upstream": "upstream DNS",
+        "answer": "answer:",
+    },
+}
+
+
+def sequence(tries: list[Try], lang: str) -> str:
+    """The queries of one lookup as a Mermaid sequence diagram, in the order asked: which server got each
+    candidate name and what it said."""
+    words = SEQUENCE_WORDS[lang]
+    lines = [
+        "sequenceDiagram",
+        f"    participant P as {words['pod']}",
+        f"    participant C as {words['cluster']}",
+        f"    participant U as {words['upstream']}",
+    ]
+    for t in tries:
+        server = "C" if t.name.endswith(".cluster.local.") else "U"
+        lines.append(f"    P->>{server}: {t.name} A?")
+        said = f"{words['answer']} {' '.join(t.addresses)}" if t.addresses else t.rcode
+        lines.append(f"    {server}-->>P: {said}")
+    return "\n".join(lines)
+
+
 def show(name: str, tries: list[Try]) -> str:
     width = max(len(t.name) for t in tries)
     lines = [f"{name}  ({len(tries)} {'query' if len(tries) == 1 else 'queries'})"]

@@ -49,3 +49,19 @@ def test_an_outside_name_costs_three_nxdomains_first_unless_it_ends_in_a_dot(dns
         "www.example.test.svc.cluster.local. A",
         "www.example.test.cluster.local. A",
     ]
+
+
+def test_the_sequence_diagram_follows_the_queries_in_order(dns: ClusterDNS) -> None:
+    from snippets.kube_proxy.cluster_dns import sequence
+
+    lines = sequence(dns.lookup("www.example.test"), "en").split("\n")
+    assert lines[0] == "sequenceDiagram"
+    asked = [line.strip() for line in lines if "->>" in line and "-->>" not in line]
+    assert asked == [
+        "P->>C: www.example.test.default.svc.cluster.local. A?",
+        "P->>C: www.example.test.svc.cluster.local. A?",
+        "P->>C: www.example.test.cluster.local. A?",
+        "P->>U: www.example.test. A?",
+    ]
+    assert lines[-1].strip() == "U-->>P: answer: 127.0.0.1"
+    assert "파드(스텁 리졸버)" in sequence(dns.lookup("web"), "ko")

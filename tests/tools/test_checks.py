@@ -137,7 +137,8 @@ SITEMAP = """<?xml version="1.0" encoding="UTF-8"?>
             '1 <table> not in a <div class="tablewrap"> of its own',
         ),
         ("index.html", html("ko", body=INCOMPRESSIBLE), "bytes of HTML gzip-compressed, over the 20480-byte budget"),
-        ("assets/big.js", "x" * 700_001, "site/: 70"),  # theme and assets over SHELL_BUDGET, largest file named
+        ("assets/big.js", "x" * 400_001, "site/: 40"),  # theme and assets over SHELL_BUDGET, largest file named
+        ("notebooks/big.ipynb", "x" * 30_001, "site/notebooks/big.ipynb: 30001 bytes, over"),
         ("search/search_index.json", "x" * 400_001, "site/search/search_index.json: 400001 bytes, over"),
         ("index.html", html("ko", body='{{ cell("a", "b") }}'), "unprocessed"),
         (

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from tools.checks.budgets import PAGE_BUDGET, PAGE_GZIP_LEVEL, SEARCH_BUDGET, SHELL_BUDGET
+from tools.checks.budgets import NOTEBOOK_BUDGET, PAGE_BUDGET, PAGE_GZIP_LEVEL, SEARCH_BUDGET, SHELL_BUDGET
 from tools.checks.pages import LANGUAGES, structure
 
 NOT_FETCHED = {"canonical", "alternate", "prev", "next", "author", "license"}  # <link rel> a browser does not load
@@ -120,9 +120,12 @@ def _source(docs: Path, lang: str, rel: str) -> Path | None:
 
 
 def _is_content(site: Path, file: Path) -> bool:
-    """A page (each within PAGE_BUDGET) or a search index (SEARCH_BUDGET); 404 pages count as the shell."""
-    rel = file.relative_to(site).as_posix()
-    return (file.name == "index.html" and rel not in ("404.html", "en/404.html")) or file.name == "search_index.json"
+    """What comes with the topics: pages (each within PAGE_BUDGET), search indexes (SEARCH_BUDGET), diagrams
+    (within a page's FIRST_VISIT_BUDGET) and notebooks (NOTEBOOK_BUDGET); 404 pages count as the shell."""
+    rel = file.relative_to(site).as_posix().removeprefix("en/")
+    if rel.startswith(("diagrams/", "notebooks/")):
+        return True
+    return (file.name == "index.html" and rel != "404.html") or file.name == "search_index.json"
 
 
 def site_problems(site: Path, docs: Path | None = None) -> list[str]:
@@ -202,11 +205,16 @@ def site_problems(site: Path, docs: Path | None = None) -> list[str]:
     if total > SHELL_BUDGET:
         biggest = sorted(shell, key=lambda f: f.stat().st_size, reverse=True)[:3]
         found.append(
-            f"site/: {total} bytes besides the pages and search indexes, over the {SHELL_BUDGET}-byte budget"
+            f"site/: {total} bytes besides pages, search indexes, diagrams and notebooks, over the {SHELL_BUDGET}-byte budget"
             " (largest: "
             + ", ".join(f"{f.relative_to(site).as_posix()} {f.stat().st_size}" for f in biggest)
             + "); hooks/site_files.py prunes what no reader loads"
         )
+    for notebook in sorted(site.rglob("*.ipynb")):
+        if (size := notebook.stat().st_size) > NOTEBOOK_BUDGET:
+            found.append(
+                f"site/{notebook.relative_to(site).as_posix()}: {size} bytes, over the {NOTEBOOK_BUDGET}-byte budget"
+            )
     for index in sorted(site.rglob("search_index.json")):
         if (size := index.stat().st_size) > SEARCH_BUDGET:
             found.append(
